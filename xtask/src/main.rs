@@ -1,2 +1,229 @@
-//! placeholder
-fn main() {}
+//! The project's task runner: `cargo xtask test` runs every check and test as
+//! CI does, and `cargo xtask demo` serves a page to try the library in.
+//!
+//! It installs the tools it needs on first use (see [`ensure`]) and depends on
+//! nothing but std, so it builds in seconds on a fresh machine.
+
+mod browser;
+mod demo;
+mod ensure;
+mod error;
+mod lockfile;
+mod process;
+mod report;
+mod server;
+mod test_all;
+
+use std::env;
+use std::process::ExitCode;
+
+use browser::Engine;
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [options]
+
+tasks:
+  test      every check and test, as CI runs it
+              --engine <chromium|firefox|webkit>  browser tests only in this engine
+                                                   (repeatable; default: all three)
+              --skip-static                        leave out cargo fmt and clippy
+  demo      build the package and serve a minimal page that uses it
+              --port <N>  port to serve on (default 8080; 0 picks a free one)
+              --dev       build the package unoptimised, for a quicker rebuild
+  help      print this
+
+coming:
+  bench     size and speed next to peer libraries
+  build-wx  the package for WeChat mini-programs
+";
+
+/// A task with its options, as read from the command line.
+#[derive(Debug, PartialEq, Eq)]
+enum Task {
+    Test(test_all::Options),
+    Demo(demo::Options),
+    Help,
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    match parse(&args) {
+        Ok(Task::Help) => {
+            print!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Ok(Task::Test(options)) => {
+            if test_all::run_all(&options) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+        Ok(Task::Demo(options)) => match demo::run_demo(&options) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        },
+        Err(problem) => {
+            eprintln!("{problem}\n\n{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Reads the command line after `cargo xtask`.
+fn parse(args: &[String]) -> Result<Task, String> {
+    let Some((task, rest)) = args.split_first() else {
+        return Err("no task given".to_owned());
+    };
+    match task.as_str() {
+        "test" => parse_test(rest).map(Task::Test),
+        "demo" => parse_demo(rest).map(Task::Demo),
+        "help" | "--help" | "-h" => Ok(Task::Help),
+        "bench" | "build-wx" => Err(format!("`cargo xtask {task}` is not written yet")),
+        other => Err(format!("unknown task `{other}`")),
+    }
+}
+
+fn parse_test(args: &[String]) -> Result<test_all::Options, String> {
+    let mut options = test_all::Options::default();
+    let mut engines = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match flag(arg) {
+            ("--skip-static", None) => options.skip_static = true,
+            ("--engine", inline) => {
+                let name = value(inline, &mut args, "--engine")?;
+                let engine = Engine::from_name(name).ok_or_else(|| {
+                    format!("unknown engine `{name}`; expected chromium, firefox or webkit")
+                })?;
+                engines.push(engine);
+            }
+            _ => return Err(format!("unknown option `{arg}` for `cargo xtask test`")),
+        }
+    }
+    if !engines.is_empty() {
+        // Engines always run in one order, so that runs compare with each other.
+        engines.sort();
+        engines.dedup();
+        options.engines = engines;
+    }
+    Ok(options)
+}
+
+fn parse_demo(args: &[String]) -> Result<demo::Options, String> {
+    let mut options = demo::Options::default();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match flag(arg) {
+            ("--dev", None) => options.dev = true,
+            ("--port", inline) => {
+                let port = value(inline, &mut args, "--port")?;
+                options.port = port
+                    .parse()
+                    .map_err(|_| format!("--port takes a number from 0 to 65535, not `{port}`"))?;
+            }
+            _ => return Err(format!("unknown option `{arg}` for `cargo xtask demo`")),
+        }
+    }
+    Ok(options)
+}
+
+/// Splits `--name=value` into its name and value; other arguments have no value.
+fn flag(arg: &str) -> (&str, Option<&str>) {
+    match arg.split_once('=') {
+        Some((name, value)) if name.starts_with("--") => (name, Some(value)),
+        _ => (arg, None),
+    }
+}
+
+/// The value of a flag: given inline, or else the next argument.
+fn value<'a>(
+    inline: Option<&'a str>,
+    rest: &mut impl Iterator<Item = &'a String>,
+    name: &str,
+) -> Result<&'a str, String> {
+    inline
+        .or_else(|| rest.next().map(String::as_str))
+        .ok_or_else(|| format!("{name} needs a value"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_line(line: &str) -> Result<Task, String> {
+        let args: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+        parse(&args)
+    }
+
+    fn test_options(line: &str) -> test_all::Options {
+        match parse_line(line) {
+            Ok(Task::Test(options)) => options,
+            other => panic!("`{line}` parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn test_runs_every_engine_by_default() {
+        let options = test_options("test");
+        assert_eq!(options.engines, Engine::ALL);
+        assert!(!options.skip_static);
+    }
+
+    #[test]
+    fn engines_run_once_each_in_the_fixed_order() {
+        let options = test_options("test --engine webkit --engine=chromium --engine webkit");
+        assert_eq!(options.engines, [Engine::Chromium, Engine::Webkit]);
+    }
+
+    #[test]
+    fn skip_static_is_a_switch() {
+        assert!(test_options("test --skip-static --engine firefox").skip_static);
+        assert!(parse_line("test --skip-static=yes").is_err());
+    }
+
+    #[test]
+    fn an_unknown_engine_or_option_is_an_error() {
+        assert!(parse_line("test --engine safari").is_err());
+        assert!(parse_line("test --engine").is_err());
+        assert!(parse_line("test --fast").is_err());
+    }
+
+    #[test]
+    fn demo_takes_a_port_and_a_dev_switch() {
+        assert_eq!(
+            parse_line("demo"),
+            Ok(Task::Demo(demo::Options {
+                port: 8080,
+                dev: false
+            }))
+        );
+        assert_eq!(
+            parse_line("demo --port 9000 --dev"),
+            Ok(Task::Demo(demo::Options {
+                port: 9000,
+                dev: true
+            }))
+        );
+        assert_eq!(
+            parse_line("demo --port=0"),
+            Ok(Task::Demo(demo::Options {
+                port: 0,
+                dev: false
+            }))
+        );
+        assert!(parse_line("demo --port 70000").is_err());
+    }
+
+    #[test]
+    fn no_task_or_an_unknown_or_coming_task_is_a_usage_error() {
+        assert!(parse_line("").is_err());
+        assert!(parse_line("deploy").is_err());
+        assert!(parse_line("bench").is_err());
+        assert!(parse_line("build-wx").is_err());
+        assert_eq!(parse_line("help"), Ok(Task::Help));
+    }
+}

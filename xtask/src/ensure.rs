@@ -1,0 +1,322 @@
+//! Installing the tools the tasks need, and skipping every one already present.
+//!
+//! Each check is a cheap question (`--version`, a file that exists, `rustup
+//! ... --installed`), so on a machine that has everything this step takes well
+//! under a second. It prints one line per thing it installs.
+
+use std::fs;
+use std::path::Path;
+use std::time::{Instant, SystemTime};
+
+use crate::browser::Engine;
+use crate::error::{Context, Error, Result, bail};
+use crate::lockfile;
+use crate::process::{self, cargo, command, root, run, stdout_of};
+
+/// The Rust target the library is built for.
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// Pinned so that a fresh CI machine builds the tools the project was checked with.
+const WASM_PACK_VERSION: &str = "0.15.1";
+const GECKODRIVER_VERSION: &str = "0.37.1";
+
+/// A Debian package, known to be present when `file` exists.
+struct DebianPackage {
+    name: &'static str,
+    file: &'static str,
+}
+
+const fn deb(name: &'static str, file: &'static str) -> DebianPackage {
+    DebianPackage { name, file }
+}
+
+const BINARYEN: DebianPackage = deb("binaryen", "/usr/bin/wasm-opt");
+const CHROMIUM: [DebianPackage; 2] = [
+    deb("chromium", "/usr/bin/chromium"),
+    deb("chromium-driver", "/usr/bin/chromedriver"),
+];
+const FIREFOX: [DebianPackage; 1] = [deb("firefox-esr", "/usr/bin/firefox-esr")];
+// xvfb-run needs xauth, which xvfb only recommends.
+const WEBKIT: [DebianPackage; 3] = [
+    deb("webkit2gtk-driver", "/usr/bin/WebKitWebDriver"),
+    deb("xvfb", "/usr/bin/xvfb-run"),
+    deb("xauth", "/usr/bin/xauth"),
+];
+
+/// What one task needs on the machine.
+#[derive(Debug, Default)]
+pub struct Needs {
+    /// rustfmt and clippy, for the static checks.
+    lint_components: bool,
+    /// wasm-pack, which builds the npm package.
+    wasm_pack: bool,
+    /// binaryen's wasm-opt, which wasm-pack runs on release builds.
+    binaryen: bool,
+    /// The browsers and WebDriver servers of these engines.
+    engines: Vec<Engine>,
+    /// Folders (relative to the root) whose `node_modules` must match `package-lock.json`.
+    npm_projects: &'static [&'static str],
+}
+
+impl Needs {
+    /// Everything `cargo xtask test` uses, for the engines it will run.
+    pub fn for_test(engines: &[Engine]) -> Self {
+        Self {
+            lint_components: true,
+            wasm_pack: true,
+            binaryen: true,
+            engines: engines.to_vec(),
+            // The end-to-end stage will add "www" here, the benchmark its own folder.
+            npm_projects: &[],
+        }
+    }
+
+    /// What `cargo xtask demo` uses to build the package.
+    pub fn for_demo() -> Self {
+        Self {
+            wasm_pack: true,
+            binaryen: true,
+            ..Self::default()
+        }
+    }
+}
+
+/// Installs whatever `needs` names and the machine lacks.
+///
+/// The wasm target and wasm-bindgen-cli are always needed; wasm-bindgen-cli at
+/// exactly the version of the `wasm-bindgen` crate in `Cargo.lock`, because the
+/// CLI refuses modules made by any other version of the crate.
+///
+/// # Errors
+///
+/// When an install fails, or a tool is still missing after its install.
+pub fn ensure(needs: &Needs) -> Result<()> {
+    let started = Instant::now();
+    let mut installed = 0;
+
+    installed += usize::from(rust_target()?);
+    if needs.lint_components {
+        installed += usize::from(rust_components(&["rustfmt", "clippy"])?);
+    }
+    installed += usize::from(wasm_bindgen_cli()?);
+    if needs.wasm_pack {
+        installed += usize::from(cargo_tool("wasm-pack", "wasm-pack", WASM_PACK_VERSION)?);
+    }
+    if needs.engines.contains(&Engine::Firefox) {
+        installed += usize::from(cargo_tool(
+            "geckodriver",
+            "geckodriver",
+            GECKODRIVER_VERSION,
+        )?);
+    }
+    installed += debian_packages(&debian_needs(needs))?;
+    for folder in needs.npm_projects {
+        installed += usize::from(npm_ci_if_stale(folder)?);
+    }
+
+    let present = if installed == 0 {
+        "all present"
+    } else {
+        "the rest present"
+    };
+    println!(
+        "ensure: {installed} installed, {present} ({:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Adds the wasm target to the toolchain running xtask; true if it installed it.
+fn rust_target() -> Result<bool> {
+    let installed = stdout_of(command("rustup").args(["target", "list", "--installed"]))
+        .ok_or_else(|| Error::new("`rustup target list --installed` failed; xtask needs rustup"))?;
+    if installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        return Ok(false);
+    }
+    println!("ensure: installing the Rust target {WASM_TARGET} (rustup)");
+    run(command("rustup").args(["target", "add", WASM_TARGET]))?;
+    Ok(true)
+}
+
+/// Adds the missing toolchain components among `names`; true if it installed any.
+fn rust_components(names: &[&str]) -> Result<bool> {
+    let installed = stdout_of(command("rustup").args(["component", "list", "--installed"]))
+        .ok_or_else(|| Error::new("`rustup component list --installed` failed"))?;
+    // Installed components are listed with the host triple: `clippy-x86_64-unknown-linux-gnu`.
+    let missing: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|name| {
+            !installed.lines().any(|line| {
+                let line = line.trim();
+                line == *name || line.starts_with(&format!("{name}-"))
+            })
+        })
+        .collect();
+    if missing.is_empty() {
+        return Ok(false);
+    }
+    println!(
+        "ensure: installing the Rust components {} (rustup)",
+        missing.join(", ")
+    );
+    run(command("rustup").args(["component", "add"]).args(&missing))?;
+    Ok(true)
+}
+
+/// The `wasm-bindgen` version in the workspace's `Cargo.lock`, if it has one.
+///
+/// # Errors
+///
+/// When `Cargo.lock` cannot be read, or holds several versions.
+pub fn locked_wasm_bindgen() -> Result<Option<String>> {
+    let path = root().join("Cargo.lock");
+    let lock = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let mut versions = lockfile::package_versions(&lock, "wasm-bindgen");
+    match versions.len() {
+        0 => Ok(None),
+        1 => Ok(versions.pop()),
+        _ => bail!(
+            "Cargo.lock holds several wasm-bindgen versions ({}); wasm-bindgen-cli can match \
+             only one, so the workspace must settle on one",
+            versions.join(", ")
+        ),
+    }
+}
+
+/// Installs wasm-bindgen-cli at the locked version unless both of its
+/// binaries already report it; true if it installed it.
+fn wasm_bindgen_cli() -> Result<bool> {
+    let Some(version) = locked_wasm_bindgen()? else {
+        println!("ensure: Cargo.lock has no wasm-bindgen yet, so wasm-bindgen-cli is not needed");
+        return Ok(false);
+    };
+    let found = ["wasm-bindgen", "wasm-bindgen-test-runner"].map(process::installed_version);
+    if found.iter().all(|v| v.as_deref() == Some(version.as_str())) {
+        return Ok(false);
+    }
+
+    let was = match &found[0] {
+        Some(old) => format!(", replacing {old}"),
+        None => String::new(),
+    };
+    println!(
+        "ensure: installing wasm-bindgen-cli {version} to match Cargo.lock (cargo install{was})"
+    );
+    cargo_install("wasm-bindgen-cli", &version)?;
+
+    let now = process::installed_version("wasm-bindgen-test-runner");
+    if now.as_deref() != Some(version.as_str()) {
+        bail!(
+            "wasm-bindgen-test-runner reports {} after installing {version}; is another one \
+             earlier on PATH than {}?",
+            now.as_deref().unwrap_or("no version"),
+            process::cargo_bin_dir().display()
+        );
+    }
+    Ok(true)
+}
+
+/// Installs `krate` at `version` unless `program --version` works; true if it installed it.
+fn cargo_tool(program: &str, krate: &str, version: &str) -> Result<bool> {
+    if process::installed_version(program).is_some() {
+        return Ok(false);
+    }
+    println!("ensure: installing {krate} {version} (cargo install)");
+    cargo_install(krate, version)?;
+    if process::installed_version(program).is_none() {
+        bail!("`{program} --version` still fails after installing {krate} {version}");
+    }
+    Ok(true)
+}
+
+/// `cargo install --locked`, once more without `--locked` if the crate's own
+/// lock file no longer builds (a yanked or broken pinned dependency).
+fn cargo_install(krate: &str, version: &str) -> Result<()> {
+    let install = |locked: bool| {
+        let mut cmd = cargo();
+        cmd.args(["install", krate, "--version", version]);
+        if locked {
+            cmd.arg("--locked");
+        }
+        run(&mut cmd)
+    };
+    if install(true).is_ok() {
+        return Ok(());
+    }
+    println!("ensure: `cargo install --locked {krate}` failed; trying once without --locked");
+    install(false).with_context(|| format!("installing {krate} {version}"))
+}
+
+/// The Debian packages `needs` asks for.
+fn debian_needs(needs: &Needs) -> Vec<&'static DebianPackage> {
+    let mut packages: Vec<&'static DebianPackage> = Vec::new();
+    if needs.binaryen {
+        packages.push(&BINARYEN);
+    }
+    for engine in &needs.engines {
+        let for_engine: &'static [DebianPackage] = match engine {
+            Engine::Chromium => &CHROMIUM,
+            Engine::Firefox => &FIREFOX,
+            Engine::Webkit => &WEBKIT,
+        };
+        packages.extend(for_engine);
+    }
+    packages
+}
+
+/// Installs the packages whose file is missing, with one `apt-get update`
+/// first; returns how many it installed.
+fn debian_packages(packages: &[&DebianPackage]) -> Result<usize> {
+    let missing: Vec<&str> = packages
+        .iter()
+        .filter(|package| !Path::new(package.file).exists())
+        .map(|package| package.name)
+        .collect();
+    if missing.is_empty() {
+        return Ok(0);
+    }
+    for package in &missing {
+        println!("ensure: installing the Debian package {package} (apt-get)");
+    }
+
+    let apt = || {
+        let mut cmd = command("apt-get");
+        cmd.env("DEBIAN_FRONTEND", "noninteractive");
+        cmd
+    };
+    run(apt().args(["update", "-q"])).context("apt-get update (xtask runs apt as root)")?;
+    run(apt().args(["install", "-y", "-q"]).args(&missing)).context("apt-get install")?;
+
+    if let Some(package) = packages
+        .iter()
+        .find(|package| !Path::new(package.file).exists())
+    {
+        bail!(
+            "{} is still missing after installing {}",
+            package.file,
+            package.name
+        );
+    }
+    Ok(missing.len())
+}
+
+/// Runs `npm ci` in `folder` when `node_modules` is missing or older than
+/// `package-lock.json`; true if it ran.
+fn npm_ci_if_stale(folder: &str) -> Result<bool> {
+    let dir = root().join(folder);
+    let lock = dir.join("package-lock.json");
+    let locked_at = modified(&lock).with_context(|| format!("reading {}", lock.display()))?;
+    // npm writes this file last on every install, so its age is the install's.
+    let installed_at = modified(&dir.join("node_modules/.package-lock.json")).ok();
+    if installed_at.is_some_and(|at| at >= locked_at) {
+        return Ok(false);
+    }
+    println!("ensure: installing the npm packages of {folder}/ (npm ci)");
+    run(command("npm").arg("ci").current_dir(&dir))?;
+    Ok(true)
+}
+
+fn modified(path: &Path) -> std::io::Result<SystemTime> {
+    fs::metadata(path)?.modified()
+}
