@@ -1,0 +1,326 @@
+//! The browser edge: `fetch` for sending, `sessionStorage` for keeping, and the JS events.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::pin;
+
+use futures_util::future::{Either, select};
+use gloo_timers::future::TimeoutFuture;
+use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
+use token_fetch_core::{
+    Edge, Grant, RefreshFailure, Secret, StorageUnavailable, Stored, TokenReply, format_expires_at,
+};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Headers, Request, RequestInit, Response};
+
+use crate::error::{Error, field_from_js};
+use crate::options::{Credential, Options};
+use crate::platform;
+
+/// A request to an API origin, kept so that it can be sent twice.
+#[derive(Debug)]
+pub(crate) struct Outgoing {
+    /// The caller's request as `new Request(input, init)` made it; never sent itself.
+    template: Request,
+    body: Body,
+    /// The call's deadline signal, sent with every attempt.
+    signal: AbortSignal,
+}
+
+#[derive(Debug)]
+enum Body {
+    None,
+    /// The exact bytes, read before the first send; the template keeps the Content-Type.
+    Bytes(Uint8Array),
+    /// A caller's `ReadableStream`: it can be sent once, and `sent` says whether it was.
+    Stream {
+        sent: Cell<bool>,
+    },
+}
+
+impl Outgoing {
+    /// Keeps `template`'s body: its bytes, unless the caller gave a stream in `init.body`.
+    ///
+    /// # Errors
+    /// The exception raised while reading the body.
+    pub(crate) async fn keep(
+        template: Request,
+        init: &JsValue,
+        signal: AbortSignal,
+    ) -> Result<Self, Error> {
+        let body = if template.body().is_none() {
+            Body::None
+        } else if is_stream(init) {
+            Body::Stream {
+                sent: Cell::new(false),
+            }
+        } else {
+            let copy = template.clone().map_err(Error::thrown)?;
+            let buffer = await_promise(copy.array_buffer().map_err(Error::thrown)?).await?;
+            Body::Bytes(Uint8Array::new(&buffer))
+        };
+        Ok(Self {
+            template,
+            body,
+            signal,
+        })
+    }
+}
+
+fn is_stream(init: &JsValue) -> bool {
+    if !init.is_object() {
+        return false;
+    }
+    Reflect::get(init, &JsValue::from_str("body"))
+        .is_ok_and(|body| body.is_instance_of::<web_sys::ReadableStream>())
+}
+
+async fn await_promise(promise: Promise) -> Result<JsValue, Error> {
+    JsFuture::from(promise).await.map_err(Error::thrown)
+}
+
+/// The functions registered for the client's two events.
+#[derive(Debug, Default)]
+pub(crate) struct Listeners {
+    pub refreshed: RefCell<Vec<Function>>,
+    pub lost: RefCell<Vec<Function>>,
+}
+
+impl Listeners {
+    fn emit(list: &RefCell<Vec<Function>>, argument: &JsValue) {
+        // A copy, so a listener may add or remove listeners; a listener that throws does not
+        // keep the others from hearing, nor break the call that triggered it.
+        let listeners = list.borrow().clone();
+        for listener in listeners {
+            let _ = listener.call1(&JsValue::UNDEFINED, argument);
+        }
+    }
+}
+
+/// The [`Edge`] over `fetch` and `sessionStorage`.
+#[derive(Debug)]
+pub(crate) struct BrowserEdge {
+    pub options: Options,
+    storage: Option<web_sys::Storage>,
+    pub listeners: Listeners,
+}
+
+impl BrowserEdge {
+    pub(crate) fn new(options: Options) -> Self {
+        Self {
+            options,
+            storage: platform::session_storage(),
+            listeners: Listeners::default(),
+        }
+    }
+
+    fn storage(&self) -> Result<&web_sys::Storage, StorageUnavailable> {
+        self.storage.as_ref().ok_or(StorageUnavailable)
+    }
+
+    async fn token_reply(&self, signal: &AbortSignal) -> Result<TokenReply, RefreshFailure> {
+        let credential = self.credential().await?;
+        let mut url = self.options.token_url.clone();
+        url.push(if url.contains('?') { '&' } else { '?' });
+        url.push_str(self.options.credential_param);
+        url.push('=');
+        url.push_str(&String::from(js_sys::encode_uri_component(&credential)));
+
+        let init = RequestInit::new();
+        init.set_method("GET");
+        init.set_signal(Some(signal));
+        init.set_cache(web_sys::RequestCache::NoStore);
+        let response = platform::fetch(&JsValue::from_str(&url), &init)
+            .map_err(|_| RefreshFailure::Network)?;
+        let response: Response = JsFuture::from(response)
+            .await
+            .ok()
+            .and_then(|value| value.dyn_into().ok())
+            .ok_or(RefreshFailure::Network)?;
+        if !response.ok() {
+            return Err(RefreshFailure::Status(response.status()));
+        }
+
+        let text = response.text().map_err(|_| RefreshFailure::Network)?;
+        let text = JsFuture::from(text)
+            .await
+            .map_err(|_| RefreshFailure::Network)?;
+        let text = text.as_string().ok_or(RefreshFailure::NotJson)?;
+        let body = js_sys::JSON::parse(&text).map_err(|_| RefreshFailure::NotJson)?;
+        reply_from_js(&body)
+    }
+
+    async fn credential(&self) -> Result<String, RefreshFailure> {
+        let value = match &self.options.credential {
+            Credential::Fixed(text) => JsValue::from_str(text),
+            Credential::Function(function) => {
+                let value = function
+                    .call0(&JsValue::UNDEFINED)
+                    .map_err(|_| RefreshFailure::NoCredential)?;
+                match value.dyn_into::<Promise>() {
+                    Ok(promise) => JsFuture::from(promise)
+                        .await
+                        .map_err(|_| RefreshFailure::NoCredential)?,
+                    Err(value) => value,
+                }
+            }
+        };
+        value
+            .as_string()
+            .filter(|text| !text.is_empty())
+            .ok_or(RefreshFailure::NoCredential)
+    }
+}
+
+/// Reads `{code, token, expiresIn}` out of a parsed body.
+pub(crate) fn reply_from_js(body: &JsValue) -> Result<TokenReply, RefreshFailure> {
+    if !body.is_object() || js_sys::Array::is_array(body) {
+        return Err(RefreshFailure::NotJson);
+    }
+    let field =
+        |key: &str| Reflect::get(body, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    Ok(TokenReply {
+        code: field_from_js(&field("code")),
+        token: field("token").as_string().map(Secret::new),
+        expires_in: field_from_js(&field("expiresIn")),
+    })
+}
+
+impl Edge for BrowserEdge {
+    type Request = Outgoing;
+    type Response = Response;
+    type Error = Error;
+
+    fn now_ms(&self) -> u64 {
+        platform::now_ms()
+    }
+
+    fn read_storage(&self) -> Result<Stored, StorageUnavailable> {
+        let storage = self.storage()?;
+        let keys = &self.options.storage_keys;
+        let token = storage
+            .get_item(&keys.token)
+            .map_err(|_| StorageUnavailable)?;
+        let expires_at = storage
+            .get_item(&keys.expires_at)
+            .map_err(|_| StorageUnavailable)?;
+        Ok(Stored {
+            token: token.map(Secret::new),
+            expires_at,
+        })
+    }
+
+    fn write_storage(&self, grant: &Grant) -> Result<(), StorageUnavailable> {
+        let storage = self.storage()?;
+        let keys = &self.options.storage_keys;
+        // The expiry goes first: should the token then fail to be written, storage holds no
+        // token at all rather than an old token with a new expiry.
+        storage
+            .set_item(&keys.expires_at, &format_expires_at(grant.expires_at_ms()))
+            .and_then(|()| storage.set_item(&keys.token, grant.token().expose()))
+            .map_err(|_| StorageUnavailable)
+    }
+
+    fn clear_storage(&self) -> Result<(), StorageUnavailable> {
+        let storage = self.storage()?;
+        let keys = &self.options.storage_keys;
+        storage
+            .remove_item(&keys.token)
+            .and_then(|()| storage.remove_item(&keys.expires_at))
+            .map_err(|_| StorageUnavailable)
+    }
+
+    fn send(
+        &self,
+        request: &Outgoing,
+        token: &Secret,
+    ) -> impl Future<Output = Result<Response, Error>> {
+        let attempt = attempt(request, token);
+        async move {
+            let promise = platform::fetch(&attempt?.into(), &JsValue::UNDEFINED);
+            let promise = promise.map_err(Error::thrown)?;
+            let response = await_promise(promise).await?;
+            response.dyn_into().map_err(Error::thrown)
+        }
+    }
+
+    fn is_rejection(&self, response: &Response) -> impl Future<Output = bool> {
+        let rejected = self.options.refresh_on.contains(&response.status());
+        async move { rejected }
+    }
+
+    fn can_replay(&self, request: &Outgoing) -> bool {
+        !matches!(request.body, Body::Stream { .. })
+    }
+
+    async fn request_token(&self) -> Result<TokenReply, RefreshFailure> {
+        // The refresh has a deadline of its own: it is shared, so no one caller's abort or
+        // timeout may cut it short for the others.
+        let controller = AbortController::new().map_err(|_| RefreshFailure::Network)?;
+        let signal = controller.signal();
+        let reply = pin!(self.token_reply(&signal));
+        let timer = TimeoutFuture::new(self.options.refresh_timeout_ms);
+        match select(reply, timer).await {
+            Either::Left((reply, _)) => reply,
+            Either::Right(_) => {
+                controller.abort();
+                Err(RefreshFailure::Timeout)
+            }
+        }
+    }
+
+    fn spawn(&self, task: impl Future<Output = ()> + 'static) {
+        wasm_bindgen_futures::spawn_local(task);
+    }
+
+    fn token_refreshed(&self, grant: &Grant) {
+        let info = Object::new();
+        let _ = Reflect::set(
+            &info,
+            &JsValue::from_str("expiresAt"),
+            &JsValue::from_f64(grant.expires_at_ms() as f64),
+        );
+        Listeners::emit(&self.listeners.refreshed, &info);
+    }
+
+    fn session_lost(&self, failure: &RefreshFailure) {
+        let error = JsValue::from(Error::from(token_fetch_core::Error::from(failure.clone())));
+        Listeners::emit(&self.listeners.lost, &error);
+    }
+
+    fn storage_lost(&self) {
+        if let Some(on_warning) = &self.options.on_warning {
+            let warning = js_sys::Error::new(
+                "sessionStorage is missing or failing; token-fetch keeps the token in memory \
+                 for the life of this page",
+            );
+            warning.set_name("StorageUnavailableWarning");
+            let _ = on_warning.call1(&JsValue::UNDEFINED, &warning);
+        }
+    }
+}
+
+/// Builds one attempt of `request`: the template with the bearer token, the kept body and the
+/// call's signal.
+fn attempt(request: &Outgoing, token: &Secret) -> Result<Request, Error> {
+    let headers = Headers::new_with_headers(&request.template.headers()).map_err(Error::thrown)?;
+    headers
+        .set("Authorization", &token.bearer())
+        .map_err(Error::thrown)?;
+    let init = RequestInit::new();
+    init.set_headers(&headers);
+    init.set_signal(Some(&request.signal));
+    match &request.body {
+        Body::None => {}
+        Body::Bytes(bytes) => init.set_body(bytes),
+        Body::Stream { sent } => {
+            // The stream goes with the first attempt; `can_replay` keeps a second from
+            // happening, and this keeps an empty body from ever standing in for it.
+            if sent.replace(true) {
+                return Err(Error::new(crate::error::ErrorKind::BodyNotReplayable));
+            }
+        }
+    }
+    Request::new_with_request_and_init(&request.template, &init).map_err(Error::thrown)
+}

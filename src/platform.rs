@@ -1,0 +1,71 @@
+//! The few globals the browser edge reaches for, each behind one accessor.
+//!
+//! Nothing here assumes a `window`: the same code runs in a page, a worker, and any host
+//! with `fetch`; what a host lacks is reported as `None` or an error, never a panic.
+
+use js_sys::{Promise, Reflect};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global [`fetch`](https://developer.mozilla.org/docs/Web/API/Window/fetch), looked
+    /// up when called, so a host without it fails the call rather than the import.
+    #[wasm_bindgen(catch, js_name = fetch)]
+    fn global_fetch(input: &JsValue, init: &JsValue) -> Result<Promise, JsValue>;
+}
+
+/// Calls the global `fetch` with exactly these arguments.
+///
+/// # Errors
+/// The exception thrown when there is no `fetch`.
+pub(crate) fn fetch(input: &JsValue, init: &JsValue) -> Result<Promise, JsValue> {
+    global_fetch(input, init)
+}
+
+/// The time now, in epoch milliseconds.
+pub(crate) fn now_ms() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn location_field(key: &str) -> Option<String> {
+    let location = Reflect::get(&js_sys::global(), &JsValue::from_str("location")).ok()?;
+    if location.is_undefined() || location.is_null() {
+        return None;
+    }
+    Reflect::get(&location, &JsValue::from_str(key))
+        .ok()?
+        .as_string()
+}
+
+/// The page's origin, where the host has a `location`.
+pub(crate) fn page_origin() -> Option<String> {
+    location_field("origin").filter(|origin| origin != "null")
+}
+
+/// The page's address, the base for relative request URLs.
+pub(crate) fn page_href() -> Option<String> {
+    location_field("href")
+}
+
+/// [`sessionStorage`](https://developer.mozilla.org/docs/Web/API/Window/sessionStorage), if
+/// the host has it and lets this page use it (reading it throws in some sandboxed frames).
+pub(crate) fn session_storage() -> Option<web_sys::Storage> {
+    let value = Reflect::get(&js_sys::global(), &JsValue::from_str("sessionStorage")).ok()?;
+    value.dyn_into().ok()
+}
+
+/// The origin a request made with this `fetch` input would go to.
+pub(crate) fn target_origin(input: &JsValue) -> Option<String> {
+    let url = match input.dyn_ref::<web_sys::Request>() {
+        Some(request) => request.url(),
+        None if input.is_null() || input.is_undefined() => return None,
+        // A string, a URL object, or anything else `fetch` would turn into a string.
+        None => input.unchecked_ref::<js_sys::Object>().to_string().into(),
+    };
+    let parsed = match page_href() {
+        Some(base) => web_sys::Url::new_with_base(&url, &base),
+        None => web_sys::Url::new(&url),
+    };
+    parsed.ok().map(|url| url.origin())
+}
