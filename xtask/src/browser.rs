@@ -116,7 +116,10 @@ pub fn run_stages(report: &mut Report, engines: &[Engine]) {
 
     let Some(server) = report.run("browser: build + token-server", build_and_serve) else {
         for engine in engines {
-            report.fail(&engine.stage(), "not run: the browser build failed");
+            report.fail(
+                &engine.stage(),
+                "not run: `browser: build + token-server` failed",
+            );
         }
         return;
     };
