@@ -10,6 +10,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::tokens::Identity;
+
 /// How many events a scope keeps; older ones are dropped first.
 pub(crate) const EVENT_CAP: usize = 10_000;
 
@@ -209,16 +211,18 @@ impl Controls {
             .or_else(|| take_one(&mut global.api_delays))
     }
 
-    /// Records an `/api` request: `token` is its verified `(openId, tokenId)` when the signature
-    /// checked, and `accepted` whether it passed.
+    /// Records an `/api` request from `identity` (when its token names one), and whether it
+    /// passed the token check.
     pub(crate) fn api_request(
         &mut self,
-        token: Option<(&str, &str)>,
+        identity: Option<&Identity>,
         accepted: bool,
         method: &str,
         path: &str,
         t: u64,
     ) {
+        let open_id = identity.map(|identity| identity.open_id.as_str());
+        let token_id = identity.and_then(|identity| identity.token_id.as_deref());
         let event = Event {
             t,
             kind: if accepted {
@@ -226,15 +230,15 @@ impl Controls {
             } else {
                 EventKind::Unauthorized
             },
-            token_id: token.map(|(_, id)| id.to_owned()),
-            open_id: token.map(|(open_id, _)| open_id.to_owned()),
+            token_id: token_id.map(str::to_owned),
+            open_id: open_id.map(str::to_owned),
             method: method.to_owned(),
             path: path.to_owned(),
         };
-        self.count(token.map(|(open_id, _)| open_id), |stats| {
+        self.count(open_id, |stats| {
             if accepted {
                 stats.api_requests += 1;
-                if let Some((_, id)) = token {
+                if let Some(id) = token_id {
                     *stats.requests_by_token.entry(id.to_owned()).or_default() += 1;
                 }
             } else {

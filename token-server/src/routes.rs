@@ -22,7 +22,7 @@ use crate::control_routes;
 use crate::controls::Fault;
 use crate::error::Error;
 use crate::state::{AppState, Shared};
-use crate::tokens::Claims;
+use crate::tokens::{Claims, Identity};
 
 /// How long an injected hang holds a request before giving up on its own.
 const HANG_CAP: Duration = Duration::from_secs(120);
@@ -383,11 +383,19 @@ async fn api(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let claims = bearer_token(&headers).and_then(|token| state.keys.verify_signature(token));
+    let token = bearer_token(&headers);
+    let claims = token.and_then(|token| state.keys.verify_signature(token));
+    // Counters attribute even a token that fails the signature check to the user it names;
+    // a plain server keeps no counters, so it skips the extra decoding.
+    let identity = match &claims {
+        Some(claims) => Some(Identity::from(claims)),
+        None if state.has_controls() => token.and_then(Identity::unverified),
+        None => None,
+    };
 
     // The delay comes before the validity check, so a revoke during it turns this answer into
     // a 401, as it would for a request still queued at a slow backend.
-    let open_id = claims.as_ref().map(|claims| claims.sub.as_str());
+    let open_id = identity.as_ref().map(|identity| identity.open_id.as_str());
     let delay = state
         .controls()
         .and_then(|mut controls| controls.api_delay(open_id));
@@ -399,11 +407,8 @@ async fn api(
         .as_ref()
         .is_some_and(|claims| is_accepted(&state, claims));
     if let Some(mut controls) = state.controls() {
-        let token = claims
-            .as_ref()
-            .map(|claims| (claims.sub.as_str(), claims.jti.as_str()));
         let t = state.clock.since_start_ms();
-        controls.api_request(token, accepted, method.as_str(), uri.path(), t);
+        controls.api_request(identity.as_ref(), accepted, method.as_str(), uri.path(), t);
     }
     let Some(claims) = claims.filter(|_| accepted) else {
         let body = json!({"code": 401, "message": "invalid or expired token"});

@@ -52,6 +52,11 @@ impl Shared {
         self.controls.as_ref().map(lock)
     }
 
+    /// Whether the server was started with test controls.
+    pub(crate) fn has_controls(&self) -> bool {
+        self.controls.is_some()
+    }
+
     /// The outstanding login codes, locked.
     pub(crate) fn codes(&self) -> MutexGuard<'_, LoginCodes> {
         lock(&self.codes)

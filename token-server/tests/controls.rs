@@ -464,3 +464,19 @@ async fn shifting_the_clock_expires_tokens_and_a_reset_puts_it_back() {
     server.control("/__control/reset", json!({})).await;
     assert_eq!(server.api_status(&token).await, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_401_for_a_token_signed_elsewhere_still_counts_for_the_open_id_it_names() {
+    let server = start_with_controls().await;
+    let earlier_process = common::start(token_server::Config::default()).await;
+    let (stale, _) = earlier_process.token("alice").await;
+
+    assert_eq!(server.api_status(&stale).await, StatusCode::UNAUTHORIZED);
+    server.api(Method::GET, "/api/x", "not-a-jwt").await;
+
+    let alice = server.counters(Some("alice")).await;
+    assert_eq!(alice["unauthorized"], 1);
+    assert_eq!(alice["events"][0]["kind"], "unauthorized");
+    assert_eq!(alice["events"][0]["tokenId"], "t1");
+    assert_eq!(server.counters(None).await["unauthorized"], 2);
+}
