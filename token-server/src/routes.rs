@@ -104,6 +104,7 @@ fn reply(status: StatusCode, body: Value) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// The JSON 404 for paths no route or file answers.
 async fn not_found() -> Response {
     reply(
         StatusCode::NOT_FOUND,
@@ -150,6 +151,7 @@ impl Caller {
     }
 }
 
+/// Works out who a `/token` call is for, from its query and the server's mode.
 fn identify(state: &Shared, query: TokenQuery) -> Caller {
     let open_id = non_empty(query.open_id);
     if !state.code_exchange {
