@@ -30,7 +30,6 @@ const fn deb(name: &'static str, file: &'static str) -> DebianPackage {
     DebianPackage { name, file }
 }
 
-const BINARYEN: DebianPackage = deb("binaryen", "/usr/bin/wasm-opt");
 const CHROMIUM: [DebianPackage; 2] = [
     deb("chromium", "/usr/bin/chromium"),
     deb("chromium-driver", "/usr/bin/chromedriver"),
@@ -51,6 +50,11 @@ pub struct Needs {
     /// wasm-pack, which builds the npm package.
     wasm_pack: bool,
     /// binaryen's wasm-opt, which wasm-pack runs on release builds.
+    ///
+    /// It comes from npm (see [`process::TOOLS`]), not Debian: Debian 12's
+    /// wasm-opt 108 rewrites the library's module into one browsers reject
+    /// (`WebAssembly.Table.set(): ... must be a Wasm function object`), even
+    /// with no optimisation passes; npm's binaryen 132 does not.
     binaryen: bool,
     /// The browsers and WebDriver servers of these engines.
     engines: Vec<Engine>,
@@ -110,6 +114,15 @@ pub fn ensure(needs: &Needs) -> Result<()> {
         )?);
     }
     installed += debian_packages(&debian_needs(needs))?;
+    if needs.binaryen {
+        installed += usize::from(npm_ci_if_stale(process::TOOLS)?);
+        let wasm_opt = root()
+            .join(process::TOOLS)
+            .join("node_modules/.bin/wasm-opt");
+        if process::find_program("wasm-opt") != Some(wasm_opt.clone()) {
+            bail!("{} is not the wasm-opt first on PATH", wasm_opt.display());
+        }
+    }
     for folder in needs.npm_projects {
         installed += usize::from(npm_ci_if_stale(folder)?);
     }
@@ -251,9 +264,6 @@ fn cargo_install(krate: &str, version: &str) -> Result<()> {
 /// The Debian packages `needs` asks for.
 fn debian_needs(needs: &Needs) -> Vec<&'static DebianPackage> {
     let mut packages: Vec<&'static DebianPackage> = Vec::new();
-    if needs.binaryen {
-        packages.push(&BINARYEN);
-    }
     for engine in &needs.engines {
         let for_engine: &'static [DebianPackage] = match engine {
             Engine::Chromium => &CHROMIUM,

@@ -24,16 +24,24 @@ pub fn cargo_bin_dir() -> PathBuf {
     }
 }
 
-/// `PATH` with the cargo bin folder in front, so that a tool installed a moment
-/// ago by `cargo install` is found even where the login shell never added it.
+/// The npm project (relative to the root) holding the build tools xtask installs with npm.
+pub const TOOLS: &str = "xtask/tools";
+
+/// `PATH` with xtask's npm tools and then the cargo bin folder in front: the
+/// tools win over any older system copy, and a tool installed a moment ago by
+/// `cargo install` is found even where the login shell never added that folder.
 fn search_path() -> &'static OsString {
     static PATH: OnceLock<OsString> = OnceLock::new();
     PATH.get_or_init(|| {
-        let bin = cargo_bin_dir();
-        let mut dirs: Vec<PathBuf> = env::split_paths(&env::var_os("PATH").unwrap_or_default())
-            .filter(|dir| *dir != bin)
-            .collect();
-        dirs.insert(0, bin);
+        let first = [
+            root().join(TOOLS).join("node_modules/.bin"),
+            cargo_bin_dir(),
+        ];
+        let mut dirs: Vec<PathBuf> = first.to_vec();
+        dirs.extend(
+            env::split_paths(&env::var_os("PATH").unwrap_or_default())
+                .filter(|dir| !first.contains(dir)),
+        );
         env::join_paths(dirs).unwrap_or_else(|_| env::var_os("PATH").unwrap_or_default())
     })
 }
@@ -166,8 +174,14 @@ mod tests {
     }
 
     #[test]
-    fn puts_the_cargo_bin_folder_first_on_the_path() {
-        let first = env::split_paths(search_path()).next();
-        assert_eq!(first, Some(cargo_bin_dir()));
+    fn puts_the_npm_tools_and_the_cargo_bin_folder_first_on_the_path() {
+        let first: Vec<PathBuf> = env::split_paths(search_path()).take(2).collect();
+        assert_eq!(
+            first,
+            [
+                root().join("xtask/tools/node_modules/.bin"),
+                cargo_bin_dir()
+            ]
+        );
     }
 }
