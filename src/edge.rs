@@ -49,7 +49,10 @@ impl Outgoing {
         init: &JsValue,
         signal: AbortSignal,
     ) -> Result<Self, Error> {
-        let body = if template.body().is_none() {
+        // `Request.body` is missing in some engines (Firefox), so the method tells whether
+        // there can be a body; any other method's body is read, empty or not.
+        let method = template.method();
+        let body = if method == "GET" || method == "HEAD" {
             Body::None
         } else if is_stream(init) {
             Body::Stream {
@@ -311,16 +314,24 @@ fn attempt(request: &Outgoing, token: &Secret) -> Result<Request, Error> {
     let init = RequestInit::new();
     init.set_headers(&headers);
     init.set_signal(Some(&request.signal));
-    match &request.body {
-        Body::None => {}
-        Body::Bytes(bytes) => init.set_body(bytes),
+    let copy;
+    let base = match &request.body {
+        Body::None => &request.template,
+        Body::Bytes(bytes) => {
+            init.set_body(bytes);
+            // Some engines (Firefox) mark the input's body used even when `init.body`
+            // replaces it, so each attempt starts from a fresh copy of the template.
+            copy = request.template.clone().map_err(Error::thrown)?;
+            &copy
+        }
         Body::Stream { sent } => {
             // The stream goes with the first attempt; `can_replay` keeps a second from
             // happening, and this keeps an empty body from ever standing in for it.
             if sent.replace(true) {
                 return Err(Error::new(crate::error::ErrorKind::BodyNotReplayable));
             }
+            &request.template
         }
-    }
-    Request::new_with_request_and_init(&request.template, &init).map_err(Error::thrown)
+    };
+    Request::new_with_request_and_init(base, &init).map_err(Error::thrown)
 }

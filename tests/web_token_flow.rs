@@ -169,7 +169,10 @@ async fn a_post_is_replayed_with_the_same_bytes_and_content_type() {
         ("body", r#"{"n":1}"#.into()),
     ]);
     let promise = call(&client, &url("/api/echo").into(), &init);
-    let response: Response = wait(promise).await.expect("a response").unchecked_into();
+    let response = wait(promise).await;
+    let response: Response = response
+        .unwrap_or_else(|e| panic!("{}", message(&e)))
+        .unchecked_into();
     assert_eq!(response.status(), 200);
     let echo = json(&response).await;
     assert_eq!(text(&echo, "method"), "POST");
