@@ -16,9 +16,33 @@ use crate::process::{self, cargo, command, root, run, stdout_of};
 /// The Rust target the library is built for.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
-/// Pinned so that a fresh CI machine builds the tools the project was checked with.
-const WASM_PACK_VERSION: &str = "0.15.1";
-const GECKODRIVER_VERSION: &str = "0.37.1";
+/// A binary crate that `cargo install` provides.
+struct CargoTool {
+    /// The binary whose `--version` tells whether it is installed.
+    program: &'static str,
+    krate: &'static str,
+    /// Pinned so that a fresh CI machine builds the version the project was checked with.
+    version: &'static str,
+    /// Build with the crate's own lock file (`--locked`), as checked to work.
+    locked: bool,
+}
+
+const WASM_PACK: CargoTool = CargoTool {
+    program: "wasm-pack",
+    krate: "wasm-pack",
+    version: "0.15.1",
+    locked: true,
+};
+const GECKODRIVER: CargoTool = CargoTool {
+    program: "geckodriver",
+    krate: "geckodriver",
+    version: "0.37.1",
+    locked: true,
+};
+
+/// wasm-bindgen-cli 0.2.130's own lock file pins webpki-roots 1.0.11, which
+/// crates.io no longer offers, so `--locked` fails; it installs without.
+const WASM_BINDGEN_CLI_LOCKED: bool = false;
 
 /// A Debian package, known to be present when `file` exists.
 struct DebianPackage {
@@ -104,14 +128,10 @@ pub fn ensure(needs: &Needs) -> Result<()> {
     }
     installed += usize::from(wasm_bindgen_cli()?);
     if needs.wasm_pack {
-        installed += usize::from(cargo_tool("wasm-pack", "wasm-pack", WASM_PACK_VERSION)?);
+        installed += usize::from(cargo_tool(&WASM_PACK)?);
     }
     if needs.engines.contains(&Engine::Firefox) {
-        installed += usize::from(cargo_tool(
-            "geckodriver",
-            "geckodriver",
-            GECKODRIVER_VERSION,
-        )?);
+        installed += usize::from(cargo_tool(&GECKODRIVER)?);
     }
     installed += debian_packages(&debian_needs(needs))?;
     if needs.binaryen {
@@ -216,7 +236,7 @@ fn wasm_bindgen_cli() -> Result<bool> {
     println!(
         "ensure: installing wasm-bindgen-cli {version} to match Cargo.lock (cargo install{was})"
     );
-    cargo_install("wasm-bindgen-cli", &version)?;
+    cargo_install("wasm-bindgen-cli", &version, WASM_BINDGEN_CLI_LOCKED)?;
 
     let now = process::installed_version("wasm-bindgen-test-runner");
     if now.as_deref() != Some(version.as_str()) {
@@ -230,22 +250,30 @@ fn wasm_bindgen_cli() -> Result<bool> {
     Ok(true)
 }
 
-/// Installs `krate` at `version` unless `program --version` works; true if it installed it.
-fn cargo_tool(program: &str, krate: &str, version: &str) -> Result<bool> {
+/// Installs `tool` unless its `--version` works, whatever version it reports;
+/// true if it installed it.
+fn cargo_tool(tool: &CargoTool) -> Result<bool> {
+    let CargoTool {
+        program,
+        krate,
+        version,
+        locked,
+    } = *tool;
     if process::installed_version(program).is_some() {
         return Ok(false);
     }
     println!("ensure: installing {krate} {version} (cargo install)");
-    cargo_install(krate, version)?;
+    cargo_install(krate, version, locked)?;
     if process::installed_version(program).is_none() {
         bail!("`{program} --version` still fails after installing {krate} {version}");
     }
     Ok(true)
 }
 
-/// `cargo install --locked`, once more without `--locked` if the crate's own
-/// lock file no longer builds (a yanked or broken pinned dependency).
-fn cargo_install(krate: &str, version: &str) -> Result<()> {
+/// `cargo install` of exactly `version`; with `locked`, from the crate's own
+/// lock file, and once more without it should that lock no longer resolve
+/// (a pinned dependency yanked since).
+fn cargo_install(krate: &str, version: &str, locked: bool) -> Result<()> {
     let install = |locked: bool| {
         let mut cmd = cargo();
         cmd.args(["install", krate, "--version", version]);
@@ -254,10 +282,12 @@ fn cargo_install(krate: &str, version: &str) -> Result<()> {
         }
         run(&mut cmd)
     };
-    if install(true).is_ok() {
-        return Ok(());
+    if locked {
+        if install(true).is_ok() {
+            return Ok(());
+        }
+        println!("ensure: `cargo install --locked {krate}` failed; trying once without --locked");
     }
-    println!("ensure: `cargo install --locked {krate}` failed; trying once without --locked");
     install(false).with_context(|| format!("installing {krate} {version}"))
 }
 
