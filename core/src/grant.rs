@@ -79,8 +79,6 @@ pub fn format_expires_at(expires_at_ms: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-
     use super::*;
 
     #[test]
@@ -127,38 +125,46 @@ mod tests {
         );
     }
 
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(4096))]
+    /// Property tests; proptest's randomness does not build for wasm32, so host only.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use proptest::prelude::*;
 
-        #[test]
-        fn only_plain_digit_strings_parse(text in ".*") {
-            let trimmed = text.trim();
-            match parse_expires_at(Some(&text)) {
-                Some(value) => {
-                    prop_assert!(trimmed.bytes().all(|b| b.is_ascii_digit()));
-                    prop_assert_eq!(Some(value), trimmed.parse::<u64>().ok());
+        use super::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4096))]
+
+            #[test]
+            fn only_plain_digit_strings_parse(text in ".*") {
+                let trimmed = text.trim();
+                match parse_expires_at(Some(&text)) {
+                    Some(value) => {
+                        prop_assert!(trimmed.bytes().all(|b| b.is_ascii_digit()));
+                        prop_assert_eq!(Some(value), trimmed.parse::<u64>().ok());
+                    }
+                    None => prop_assert!(
+                        trimmed.is_empty()
+                            || !trimmed.bytes().all(|b| b.is_ascii_digit())
+                            || trimmed.parse::<u64>().is_err()
+                    ),
                 }
-                None => prop_assert!(
-                    trimmed.is_empty()
-                        || !trimmed.bytes().all(|b| b.is_ascii_digit())
-                        || trimmed.parse::<u64>().is_err()
-                ),
             }
-        }
 
-        #[test]
-        fn stored_expiries_round_trip(expires_at in any::<u64>()) {
-            prop_assert_eq!(parse_expires_at(Some(&format_expires_at(expires_at))),
-                Some(expires_at));
-        }
+            #[test]
+            fn stored_expiries_round_trip(expires_at in any::<u64>()) {
+                prop_assert_eq!(parse_expires_at(Some(&format_expires_at(expires_at))),
+                    Some(expires_at));
+            }
 
-        #[test]
-        fn refresh_point_lies_between_issue_and_expiry(
-            received_at in any::<u64>(), lifetime in 1u64.., leeway in any::<u64>()
-        ) {
-            let grant = Grant::issued(Secret::new("t"), received_at, lifetime, leeway);
-            prop_assert!(grant.refresh_at_ms() <= grant.expires_at_ms());
-            prop_assert!(grant.refresh_at_ms() >= received_at);
+            #[test]
+            fn refresh_point_lies_between_issue_and_expiry(
+                received_at in any::<u64>(), lifetime in 1u64.., leeway in any::<u64>()
+            ) {
+                let grant = Grant::issued(Secret::new("t"), received_at, lifetime, leeway);
+                prop_assert!(grant.refresh_at_ms() <= grant.expires_at_ms());
+                prop_assert!(grant.refresh_at_ms() >= received_at);
+            }
         }
     }
 }

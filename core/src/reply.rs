@@ -91,8 +91,6 @@ impl TokenReply {
 
 #[cfg(test)]
 mod tests {
-    use proptest::prelude::*;
-
     use super::*;
 
     fn reply(code: Field, token: Option<&str>, expires_in: Field) -> TokenReply {
@@ -168,57 +166,65 @@ mod tests {
         assert_eq!(grant.expires_at_ms(), u64::MAX);
     }
 
-    fn any_field() -> impl Strategy<Value = Field> {
-        prop_oneof![
-            Just(Field::Absent),
-            Just(Field::Null),
-            any::<bool>().prop_map(Field::Bool),
-            any::<f64>().prop_map(Field::Number),
-            (-1e6f64..1e7).prop_map(Field::Number),
-            ".*".prop_map(Field::Text),
-            "-?[0-9]{0,12}(\\.[0-9]{0,4})?".prop_map(Field::Text),
-            Just(Field::Other),
-        ]
-    }
+    /// Property tests; proptest's randomness does not build for wasm32, so host only.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use proptest::prelude::*;
 
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(4096))]
+        use super::*;
 
-        /// Whatever the server sends, judging it never panics, and a grant is only ever made
-        /// from code 0, a non-empty token and a positive lifetime, expiring after arrival.
-        #[test]
-        fn any_reply_is_judged_without_panicking(
-            code in any_field(),
-            token in proptest::option::of(".{0,40}"),
-            expires_in in any_field(),
-            received_at in 0u64..4_000_000_000_000,
-            leeway in 0u64..10_000_000,
-        ) {
-            let reply = reply(code.clone(), token.as_deref(), expires_in);
-            match reply.into_grant(received_at, leeway) {
-                Ok(grant) => {
-                    prop_assert_eq!(code.as_number(), Some(0.0));
-                    prop_assert!(!grant.token().expose().is_empty());
-                    prop_assert!(grant.expires_at_ms() > received_at);
-                    prop_assert!(grant.refresh_at_ms() >= received_at);
-                    prop_assert!(grant.refresh_at_ms() <= grant.expires_at_ms());
-                }
-                Err(failure) => prop_assert!(!failure.to_string().is_empty()),
-            }
+        fn any_field() -> impl Strategy<Value = Field> {
+            prop_oneof![
+                Just(Field::Absent),
+                Just(Field::Null),
+                any::<bool>().prop_map(Field::Bool),
+                any::<f64>().prop_map(Field::Number),
+                (-1e6f64..1e7).prop_map(Field::Number),
+                ".*".prop_map(Field::Text),
+                "-?[0-9]{0,12}(\\.[0-9]{0,4})?".prop_map(Field::Text),
+                Just(Field::Other),
+            ]
         }
 
-        /// The refresh point keeps at least half of a token's life, however large the leeway,
-        /// so a short-lived token is used before it is refreshed again.
-        #[test]
-        fn a_fresh_grant_is_never_due_for_refresh_at_once(
-            seconds in 1u32..100_000,
-            leeway in 0u64..u64::MAX / 4,
-            received_at in 0u64..4_000_000_000_000,
-        ) {
-            let grant = reply(Field::Number(0.0), Some("t"), Field::Number(f64::from(seconds)))
-                .into_grant(received_at, leeway)
-                .expect("valid reply");
-            prop_assert!(!grant.needs_refresh(received_at));
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(4096))]
+
+            /// Whatever the server sends, judging it never panics, and a grant is only ever made
+            /// from code 0, a non-empty token and a positive lifetime, expiring after arrival.
+            #[test]
+            fn any_reply_is_judged_without_panicking(
+                code in any_field(),
+                token in proptest::option::of(".{0,40}"),
+                expires_in in any_field(),
+                received_at in 0u64..4_000_000_000_000,
+                leeway in 0u64..10_000_000,
+            ) {
+                let reply = reply(code.clone(), token.as_deref(), expires_in);
+                match reply.into_grant(received_at, leeway) {
+                    Ok(grant) => {
+                        prop_assert_eq!(code.as_number(), Some(0.0));
+                        prop_assert!(!grant.token().expose().is_empty());
+                        prop_assert!(grant.expires_at_ms() > received_at);
+                        prop_assert!(grant.refresh_at_ms() >= received_at);
+                        prop_assert!(grant.refresh_at_ms() <= grant.expires_at_ms());
+                    }
+                    Err(failure) => prop_assert!(!failure.to_string().is_empty()),
+                }
+            }
+
+            /// The refresh point keeps at least half of a token's life, however large the leeway,
+            /// so a short-lived token is used before it is refreshed again.
+            #[test]
+            fn a_fresh_grant_is_never_due_for_refresh_at_once(
+                seconds in 1u32..100_000,
+                leeway in 0u64..u64::MAX / 4,
+                received_at in 0u64..4_000_000_000_000,
+            ) {
+                let grant = reply(Field::Number(0.0), Some("t"), Field::Number(f64::from(seconds)))
+                    .into_grant(received_at, leeway)
+                    .expect("valid reply");
+                prop_assert!(!grant.needs_refresh(received_at));
+            }
         }
     }
 }
