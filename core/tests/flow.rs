@@ -244,6 +244,15 @@ impl Harness {
         self.run();
     }
 
+    /// Whether every send so far carried `token`.
+    fn all_sent_with(&self, token: &str) -> bool {
+        self.world
+            .sends
+            .borrow()
+            .iter()
+            .all(|(_, sent)| sent == token)
+    }
+
     fn log_in(&mut self) {
         let first = self.start(0, 1, true);
         self.run();
@@ -276,13 +285,7 @@ fn ten_concurrent_calls_without_a_token_make_one_token_call() {
 
     h.grant("t1", 3600.0);
     assert_eq!(statuses(&results), vec![200; 10]);
-    assert!(
-        h.world
-            .sends
-            .borrow()
-            .iter()
-            .all(|(_, token)| token == "t1")
-    );
+    assert!(h.all_sent_with("t1"));
     assert_eq!(h.world.refreshed.get(), 1);
     let stored = h.world.storage.borrow().clone().expect("stored");
     assert_eq!(
@@ -305,13 +308,7 @@ fn a_token_inside_the_leeway_is_refreshed_before_the_send() {
     );
     h.grant("t2", 3600.0);
     assert_eq!(statuses(&results), vec![200; 3]);
-    assert!(
-        h.world
-            .sends
-            .borrow()
-            .iter()
-            .all(|(_, token)| token == "t2")
-    );
+    assert!(h.all_sent_with("t2"));
 }
 
 #[test]
