@@ -28,7 +28,7 @@ pub enum Field {
 
 impl Field {
     /// The value as a finite number: a JSON number, or a string holding one.
-    fn as_number(&self) -> Option<f64> {
+    pub(crate) fn as_number(&self) -> Option<f64> {
         let number = match self {
             Self::Number(number) => *number,
             Self::Text(text) => text.trim().parse().ok()?,
