@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::controls::{Controls, Fault, LifetimeOverride, Stats};
+use crate::controls::{ApiRejection, Controls, Fault, LifetimeOverride, Stats};
 use crate::routes::non_empty;
 use crate::state::{AppState, Shared};
 
@@ -30,6 +30,7 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/__control/token-faults", post(token_faults))
         .route("/__control/api-delay", post(api_delay))
         .route("/__control/lifetime", post(lifetime))
+        .route("/__control/api-rejection", post(api_rejection))
         .route("/__control/counters", get(counters))
         .route("/__control/reset", post(reset))
         .route("/__control/clock", post(clock))
@@ -225,6 +226,44 @@ async fn lifetime(
         "openId": open_id,
         "reportedSeconds": now.reported_secs,
         "validSeconds": now.valid_ms as f64 / 1000.0,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ApiRejectionBody {
+    open_id: Option<String>,
+    status: u16,
+    code: i64,
+}
+
+/// `POST /__control/api-rejection`: `/api` answers tokens it does not accept (in the scope)
+/// with this status and `{"code": code}` instead of HTTP 401, as backends that report an
+/// expired token under HTTP 200 do.
+async fn api_rejection(
+    State(state): State<AppState>,
+    Query(query): Query<ScopeQuery>,
+    body: Bytes,
+) -> ControlResult {
+    let body: ApiRejectionBody = parse(&body)?;
+    let open_id = scope(body.open_id, query);
+    if !(200..=599).contains(&body.status) {
+        return Err(ControlError(format!(
+            "a rejection status is 200 to 599, not {}",
+            body.status
+        )));
+    }
+
+    let rejection = ApiRejection {
+        status: body.status,
+        code: body.code,
+    };
+    controls(&state)?.set_api_rejection(open_id.as_deref(), rejection);
+    Ok(Json(json!({
+        "ok": true,
+        "openId": open_id,
+        "status": body.status,
+        "code": body.code,
     })))
 }
 

@@ -123,6 +123,17 @@ pub(crate) struct Lifetime {
     pub(crate) valid_ms: u64,
 }
 
+/// How `/api` answers a token it does not accept, when a test changed it from HTTP 401.
+///
+/// Many backends answer HTTP 200 with a business code such as 40001 instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ApiRejection {
+    /// The HTTP status of the answer.
+    pub(crate) status: u16,
+    /// The `code` field of the answer's JSON body.
+    pub(crate) code: i64,
+}
+
 #[derive(Debug, Default)]
 struct Scope {
     stats: Stats,
@@ -132,6 +143,7 @@ struct Scope {
     /// Tokens with an issue number up to this one are revoked.
     revoked_through: u64,
     lifetime: LifetimeOverride,
+    rejection: Option<ApiRejection>,
 }
 
 /// All control state of a server started with `--test-controls`.
@@ -319,6 +331,20 @@ impl Controls {
         }
     }
 
+    /// Makes `/api` answer rejected tokens of a scope with `rejection` from now on.
+    pub(crate) fn set_api_rejection(&mut self, open_id: Option<&str>, rejection: ApiRejection) {
+        self.scope(open_id).rejection = Some(rejection);
+    }
+
+    /// How `/api` answers a rejected token of `open_id` (or of an unknown caller), if a test
+    /// changed it; the user's setting wins over the global one.
+    pub(crate) fn api_rejection(&self, open_id: Option<&str>) -> Option<ApiRejection> {
+        open_id
+            .and_then(|id| self.users.get(id))
+            .and_then(|scope| scope.rejection)
+            .or(self.global.rejection)
+    }
+
     /// The counters of `open_id`, or of everyone.
     pub(crate) fn stats(&self, open_id: Option<&str>) -> Stats {
         match open_id {
@@ -411,6 +437,28 @@ mod tests {
                 valid_ms: 1000
             }
         );
+    }
+
+    #[test]
+    fn a_user_api_rejection_wins_over_the_global_one() {
+        let mut controls = Controls::default();
+        let business = ApiRejection {
+            status: 200,
+            code: 40001,
+        };
+        let forbidden = ApiRejection {
+            status: 403,
+            code: 403,
+        };
+        assert_eq!(controls.api_rejection(Some("alice")), None);
+        controls.set_api_rejection(None, forbidden);
+        controls.set_api_rejection(Some("alice"), business);
+
+        assert_eq!(controls.api_rejection(Some("alice")), Some(business));
+        assert_eq!(controls.api_rejection(Some("bob")), Some(forbidden));
+        assert_eq!(controls.api_rejection(None), Some(forbidden));
+        controls.reset(Some("alice"));
+        assert_eq!(controls.api_rejection(Some("alice")), Some(forbidden));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use crate::config::Config;
 use crate::control_routes;
-use crate::controls::Fault;
+use crate::controls::{ApiRejection, Fault};
 use crate::error::Error;
 use crate::state::{AppState, Shared};
 use crate::tokens::{Claims, Identity};
@@ -413,13 +413,10 @@ async fn api(
         controls.api_request(identity.as_ref(), accepted, method.as_str(), uri.path(), t);
     }
     let Some(claims) = claims.filter(|_| accepted) else {
-        let body = json!({"code": 401, "message": "invalid or expired token"});
-        return (
-            StatusCode::UNAUTHORIZED,
-            [(WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#)],
-            Json(body),
-        )
-            .into_response();
+        let rejection = state
+            .controls()
+            .and_then(|controls| controls.api_rejection(open_id));
+        return reject_token(rejection);
     };
 
     if uri.path() == "/api/echo" {
@@ -451,6 +448,25 @@ async fn api(
         query: uri.query().unwrap_or(""),
     };
     Json(reply).into_response()
+}
+
+/// The answer to a token `/api` does not accept: HTTP 401, or what a test asked for instead.
+fn reject_token(rejection: Option<ApiRejection>) -> Response {
+    let Some(ApiRejection { status, code }) = rejection else {
+        let body = json!({"code": 401, "message": "invalid or expired token"});
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(WWW_AUTHENTICATE, r#"Bearer error="invalid_token""#)],
+            Json(body),
+        )
+            .into_response();
+    };
+    // The control checked the range, so the fallback is never used.
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED);
+    reply(
+        status,
+        json!({"code": code, "message": "invalid or expired token"}),
+    )
 }
 
 #[derive(Debug, Deserialize)]

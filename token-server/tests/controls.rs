@@ -237,6 +237,8 @@ async fn a_control_with_a_bad_body_is_refused_with_400() {
         ),
         ("/__control/api-delay", json!({"ms": 10_000_000})),
         ("/__control/lifetime", json!({"validSeconds": -1})),
+        ("/__control/api-rejection", json!({"status": 99, "code": 1})),
+        ("/__control/api-rejection", json!({"status": 200})),
     ] {
         let (status, reply) = server
             .send(server.client.post(server.url(path)).json(&body))
@@ -284,6 +286,48 @@ async fn an_api_delay_lets_a_revoke_overtake_a_request_in_flight() {
         started.elapsed() < Duration::from_millis(400),
         "the delay was used up"
     );
+}
+
+#[tokio::test]
+async fn an_api_rejection_answers_rejected_tokens_of_its_scope_with_a_business_code() {
+    let server = start_with_controls().await;
+    let (alice, _) = server.token("alice").await;
+    let (bob, _) = server.token("bob").await;
+    let reply = server
+        .control(
+            "/__control/api-rejection",
+            json!({"openId": "alice", "status": 200, "code": 40001}),
+        )
+        .await;
+    assert_eq!(
+        reply,
+        json!({"ok": true, "openId": "alice", "status": 200, "code": 40001})
+    );
+    server.control("/__control/revoke", json!({})).await;
+
+    let (status, body) = server.api(Method::GET, "/api/profile", &alice).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["code"], 40001);
+    assert!(body.get("ok").is_none(), "no API answer: {body}");
+    let (status, body) = server.api(Method::GET, "/api/profile", &bob).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "bob keeps the plain 401");
+    assert_eq!(body["code"], 401);
+
+    let counters = server.counters(Some("alice")).await;
+    assert_eq!(
+        counters["unauthorized"], 1,
+        "a business rejection still counts"
+    );
+    assert_eq!(counters["apiRequests"], 0);
+    let (fresh, _) = server.token("alice").await;
+    let (status, body) = server.api(Method::GET, "/api/profile", &fresh).await;
+    assert_eq!((status, body["ok"].clone()), (StatusCode::OK, json!(true)));
+
+    server
+        .control("/__control/reset", json!({"openId": "alice"}))
+        .await;
+    server.control("/__control/revoke", json!({})).await;
+    assert_eq!(server.api_status(&fresh).await, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
