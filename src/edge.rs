@@ -8,14 +8,15 @@ use futures_util::future::{Either, select};
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use token_fetch_core::{
-    Edge, Grant, RefreshFailure, Secret, StorageUnavailable, Stored, TokenReply, format_expires_at,
+    Edge, Field, Grant, RefreshFailure, Secret, StorageUnavailable, Stored, TokenReply,
+    format_expires_at,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, Request, RequestInit, Response};
 
 use crate::error::{Error, field_from_js};
-use crate::options::{Credential, Options};
+use crate::options::Options;
 use crate::platform;
 
 /// A request to an API origin, kept so that it can be sent twice.
@@ -99,6 +100,40 @@ impl Listeners {
             let _ = listener.call1(&JsValue::UNDEFINED, argument);
         }
     }
+
+    /// Calls the `onTokenRefreshed` listeners with `{ expiresAt }`.
+    pub(crate) fn token_refreshed(&self, grant: &Grant) {
+        let info = Object::new();
+        let _ = Reflect::set(
+            &info,
+            &JsValue::from_str("expiresAt"),
+            &JsValue::from_f64(grant.expires_at_ms() as f64),
+        );
+        Self::emit(&self.refreshed, &info);
+    }
+
+    /// Calls the `onSessionLost` listeners with the `TokenRefreshError` of `failure`.
+    pub(crate) fn session_lost(&self, failure: &RefreshFailure) {
+        let error = JsValue::from(Error::from(token_fetch_core::Error::from(failure.clone())));
+        Self::emit(&self.lost, &error);
+    }
+
+    /// Removes `listener` from both events.
+    pub(crate) fn remove(&self, listener: &Function) {
+        self.refreshed
+            .borrow_mut()
+            .retain(|known| known != listener);
+        self.lost.borrow_mut().retain(|known| known != listener);
+    }
+}
+
+/// Tells `onWarning`, if given, that storage failed and the token lives in memory.
+pub(crate) fn warn_storage_lost(options: &Options, message: &str) {
+    if let Some(on_warning) = &options.on_warning {
+        let warning = js_sys::Error::new(message);
+        warning.set_name("StorageUnavailableWarning");
+        let _ = on_warning.call1(&JsValue::UNDEFINED, &warning);
+    }
 }
 
 /// The [`Edge`] over `fetch` and `sessionStorage`.
@@ -123,12 +158,8 @@ impl BrowserEdge {
     }
 
     async fn token_reply(&self, signal: &AbortSignal) -> Result<TokenReply, RefreshFailure> {
-        let credential = self.credential().await?;
-        let mut url = self.options.token_url.clone();
-        url.push(if url.contains('?') { '&' } else { '?' });
-        url.push_str(self.options.credential_param);
-        url.push('=');
-        url.push_str(&String::from(js_sys::encode_uri_component(&credential)));
+        let credential = self.options.credential.get().await?;
+        let url = self.options.token_request_url(&credential);
 
         let init = RequestInit::new();
         init.set_method("GET");
@@ -153,27 +184,6 @@ impl BrowserEdge {
         let body = js_sys::JSON::parse(&text).map_err(|_| RefreshFailure::NotJson)?;
         reply_from_js(&body)
     }
-
-    async fn credential(&self) -> Result<String, RefreshFailure> {
-        let value = match &self.options.credential {
-            Credential::Fixed(text) => JsValue::from_str(text),
-            Credential::Function(function) => {
-                let value = function
-                    .call0(&JsValue::UNDEFINED)
-                    .map_err(|_| RefreshFailure::NoCredential)?;
-                match value.dyn_into::<Promise>() {
-                    Ok(promise) => JsFuture::from(promise)
-                        .await
-                        .map_err(|_| RefreshFailure::NoCredential)?,
-                    Err(value) => value,
-                }
-            }
-        };
-        value
-            .as_string()
-            .filter(|text| !text.is_empty())
-            .ok_or(RefreshFailure::NoCredential)
-    }
 }
 
 /// Reads `{code, token, expiresIn}` out of a parsed body.
@@ -188,6 +198,25 @@ pub(crate) fn reply_from_js(body: &JsValue) -> Result<TokenReply, RefreshFailure
         token: field("token").as_string().map(Secret::new),
         expires_in: field_from_js(&field("expiresIn")),
     })
+}
+
+/// The value at `path` in a parsed JSON body, for the `isAuthError` rules.
+pub(crate) fn field_at(body: &JsValue, path: &[String]) -> Field {
+    let mut value = body.clone();
+    for key in path {
+        if !value.is_object() {
+            return Field::Absent;
+        }
+        value = Reflect::get(&value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    }
+    field_from_js(&value)
+}
+
+/// Whether a response says its body is JSON; others are never read for `isAuthError`, so a
+/// stream (an event stream under HTTP 200) is not waited on.
+fn is_json(response: &Response) -> bool {
+    let content_type = response.headers().get("Content-Type").ok().flatten();
+    content_type.is_some_and(|value| value.to_ascii_lowercase().contains("json"))
 }
 
 impl Edge for BrowserEdge {
@@ -249,8 +278,21 @@ impl Edge for BrowserEdge {
     }
 
     fn is_rejection(&self, response: &Response) -> impl Future<Output = bool> {
-        let rejected = self.options.refresh_on.contains(&response.status());
-        async move { rejected }
+        let status = response.status();
+        let rejection = &self.options.rejection;
+        // The body is read from a copy, so the caller still gets it whole, and only when a
+        // rule looks at this status.
+        let copy = (rejection.needs_body(status) && is_json(response))
+            .then(|| response.clone().ok())
+            .flatten();
+        async move {
+            let mut body = JsValue::UNDEFINED;
+            if let Some(promise) = copy.and_then(|copy| copy.json().ok()) {
+                // A body that is not JSON after all matches no rule.
+                body = JsFuture::from(promise).await.unwrap_or(JsValue::UNDEFINED);
+            }
+            rejection.is_rejection(status, |path| field_at(&body, path))
+        }
     }
 
     fn can_replay(&self, request: &Outgoing) -> bool {
@@ -278,29 +320,19 @@ impl Edge for BrowserEdge {
     }
 
     fn token_refreshed(&self, grant: &Grant) {
-        let info = Object::new();
-        let _ = Reflect::set(
-            &info,
-            &JsValue::from_str("expiresAt"),
-            &JsValue::from_f64(grant.expires_at_ms() as f64),
-        );
-        Listeners::emit(&self.listeners.refreshed, &info);
+        self.listeners.token_refreshed(grant);
     }
 
     fn session_lost(&self, failure: &RefreshFailure) {
-        let error = JsValue::from(Error::from(token_fetch_core::Error::from(failure.clone())));
-        Listeners::emit(&self.listeners.lost, &error);
+        self.listeners.session_lost(failure);
     }
 
     fn storage_lost(&self) {
-        if let Some(on_warning) = &self.options.on_warning {
-            let warning = js_sys::Error::new(
-                "sessionStorage is missing or failing; token-fetch keeps the token in memory \
-                 for the life of this page",
-            );
-            warning.set_name("StorageUnavailableWarning");
-            let _ = on_warning.call1(&JsValue::UNDEFINED, &warning);
-        }
+        warn_storage_lost(
+            &self.options,
+            "sessionStorage is missing or failing; token-fetch keeps the token in memory for \
+             the life of this page",
+        );
     }
 }
 

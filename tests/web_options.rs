@@ -135,3 +135,128 @@ async fn client_fetch_is_the_same_function_each_time_and_works_unbound() {
     let response = get_path(&client, "/api/echo").await;
     assert_eq!(response.status(), 200);
 }
+
+#[wasm_bindgen_test]
+fn a_wrong_transport_is_refused() {
+    assert_names(
+        &rejected(&[("transport", "xhr".into())]),
+        "transport",
+        "'fetch'",
+    );
+    // The web build leaves the mini-program transport out; pkg-wx has it, and the Node
+    // harness in wx/ checks its options.
+    assert_names(
+        &rejected(&[("transport", "wx".into())]),
+        "transport",
+        "pkg-wx",
+    );
+}
+
+#[wasm_bindgen_test]
+fn credential_and_open_id_exclude_each_other_and_credential_is_checked() {
+    let code = object(&[("param", "code".into()), ("value", "c".into())]);
+    assert_names(
+        &rejected(&[("credential", code)]),
+        "credential",
+        "together with openId",
+    );
+    let without_open_id = |credential: JsValue| {
+        rejected(&[("openId", JsValue::UNDEFINED), ("credential", credential)])
+    };
+    assert_names(
+        &without_open_id("code".into()),
+        "credential",
+        "{ param, value }",
+    );
+    let empty = object(&[("param", "".into()), ("value", "c".into())]);
+    assert_names(&without_open_id(empty), "credential.param", "non-empty");
+    let no_value = object(&[("param", "code".into())]);
+    assert_names(&without_open_id(no_value), "credential.value", "function");
+    let extra = object(&[
+        ("param", "code".into()),
+        ("value", "c".into()),
+        ("scope", "x".into()),
+    ]);
+    assert_names(
+        &without_open_id(extra),
+        "credential.scope",
+        "not a known option",
+    );
+    assert_names(
+        &rejected(&[("openId", JsValue::UNDEFINED)]),
+        "openId",
+        "required",
+    );
+}
+
+#[wasm_bindgen_test]
+fn is_auth_error_rules_are_checked_field_by_field() {
+    let rule = |entries: &[(&str, JsValue)]| object(entries);
+    let good = rule(&[
+        ("status", 200.into()),
+        ("field", "code".into()),
+        (
+            "values",
+            js_sys::Array::of2(&401.into(), &"40001".into()).into(),
+        ),
+    ]);
+    assert_names(
+        &rejected(&[("isAuthError", "code".into())]),
+        "isAuthError",
+        "must be an object",
+    );
+    let no_values = rule(&[
+        ("field", "code".into()),
+        ("values", js_sys::Array::new().into()),
+    ]);
+    assert_names(
+        &rejected(&[("isAuthError", no_values)]),
+        "isAuthError.values",
+        "non-empty array",
+    );
+    let odd_value = rule(&[
+        ("field", "code".into()),
+        ("values", js_sys::Array::of1(&JsValue::TRUE).into()),
+    ]);
+    assert_names(
+        &rejected(&[("isAuthError", odd_value)]),
+        "isAuthError.values",
+        "numbers or strings",
+    );
+    let bad_status = rule(&[
+        ("status", 700.into()),
+        ("field", "code".into()),
+        ("values", js_sys::Array::of1(&1.into()).into()),
+    ]);
+    let list = js_sys::Array::of2(&good, &bad_status);
+    assert_names(
+        &rejected(&[("isAuthError", list.into())]),
+        "isAuthError[1].status",
+        "100 to 599",
+    );
+    let bad_path = rule(&[
+        ("field", "error..code".into()),
+        ("values", js_sys::Array::of1(&1.into()).into()),
+    ]);
+    assert_names(
+        &rejected(&[("isAuthError", bad_path)]),
+        "isAuthError.field",
+        "body field",
+    );
+    let unknown = rule(&[
+        ("field", "code".into()),
+        ("values", js_sys::Array::of1(&1.into()).into()),
+        ("statusCode", 200.into()),
+    ]);
+    assert_names(
+        &rejected(&[("isAuthError", unknown)]),
+        "isAuthError.statusCode",
+        "not a known option",
+    );
+    let accepted = object(&[
+        ("tokenUrl", JsValue::from_str(&url("/token"))),
+        ("openId", "u".into()),
+        ("isAuthError", good),
+    ]);
+    assert!(TokenClient::new(accepted).is_ok());
+}
