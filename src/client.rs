@@ -1,16 +1,18 @@
 //! `TokenClient`, the class JS code uses.
 
 use js_sys::{Function, Promise};
-use token_fetch_core::Client;
+use token_fetch_core::{Client, Edge};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 use web_sys::Request;
 
 use crate::deadline::Deadline;
-use crate::edge::{BrowserEdge, Outgoing};
+use crate::edge::{BrowserEdge, Listeners, Outgoing};
 use crate::error::Error;
-use crate::options::Options;
+use crate::options::{Options, Transport};
 use crate::platform;
+#[cfg(feature = "wx")]
+use crate::wx::WxClient;
 
 /// The signature of `client.fetch`: `fetch`'s, with one bound client behind it.
 type FetchFunction = Closure<dyn Fn(JsValue, JsValue) -> Promise>;
@@ -24,9 +26,27 @@ type FetchFunction = Closure<dyn Fn(JsValue, JsValue) -> Promise>;
 #[wasm_bindgen]
 #[derive(Debug)]
 pub struct TokenClient {
-    client: Client<BrowserEdge>,
+    transport: Inner,
     /// `client.fetch`, made once so every read of the property gives the same function.
     fetch: FetchFunction,
+}
+
+/// The client of the transport the options chose.
+#[derive(Debug)]
+enum Inner {
+    Fetch(Client<BrowserEdge>),
+    #[cfg(feature = "wx")]
+    Wx(WxClient),
+}
+
+impl Inner {
+    fn listeners(&self) -> &Listeners {
+        match self {
+            Self::Fetch(client) => &client.edge().listeners,
+            #[cfg(feature = "wx")]
+            Self::Wx(wx) => &wx.client.edge().listeners,
+        }
+    }
 }
 
 #[wasm_bindgen]
@@ -41,19 +61,33 @@ impl TokenClient {
     ) -> Result<TokenClient, JsValue> {
         let options = Options::from_js(&options)?;
         let leeway_ms = options.leeway_ms;
-        let client = Client::new(BrowserEdge::new(options), leeway_ms);
-        let bound = client.clone();
-        let fetch = Closure::<dyn Fn(JsValue, JsValue) -> Promise>::new(
-            move |input: JsValue, init: JsValue| {
-                let client = bound.clone();
-                future_to_promise(
-                    async move { call(&client, input, init).await.map_err(JsValue::from) },
-                )
-            },
-        );
+        let (transport, fetch) = match options.transport {
+            Transport::Fetch => {
+                let client = Client::new(BrowserEdge::new(options), leeway_ms);
+                let bound = client.clone();
+                let fetch = FetchFunction::new(move |input: JsValue, init: JsValue| {
+                    let client = bound.clone();
+                    future_to_promise(async move {
+                        call(&client, input, init).await.map_err(JsValue::from)
+                    })
+                });
+                (Inner::Fetch(client), fetch)
+            }
+            #[cfg(feature = "wx")]
+            Transport::Wx => {
+                let fetch = FetchFunction::new(|_: JsValue, _: JsValue| {
+                    wrong_transport("client.fetch needs transport 'fetch'; use client.request")
+                });
+                (Inner::Wx(WxClient::new(options)?), fetch)
+            }
+        };
         // Read storage now, so a broken storage is reported at once, not on first use.
-        let _ = client.grant();
-        Ok(Self { client, fetch })
+        let _ = match &transport {
+            Inner::Fetch(client) => client.grant(),
+            #[cfg(feature = "wx")]
+            Inner::Wx(wx) => wx.client.grant(),
+        };
+        Ok(Self { transport, fetch })
     }
 
     /// `fetch` with the token: the same arguments and result as the global
@@ -69,30 +103,67 @@ impl TokenClient {
         self.fetch.as_ref().unchecked_ref::<Function>().clone()
     }
 
+    /// `wx.request` with the token, in a mini-program (`transport: 'wx'`): the options of
+    /// [`wx.request`](https://developers.weixin.qq.com/miniprogram/dev/api/network/request/wx.request.html)
+    /// without its callbacks, and a Promise of what its `success` receives.
+    ///
+    /// ```js
+    /// const url = 'https://api.example.com/api/profile';
+    /// const { statusCode, data } = await client.request({ url });
+    /// ```
+    ///
+    /// The Promise has an `abort()` method, like wx.request's `RequestTask`.
+    ///
+    /// # Errors
+    /// Rejects with what `fail` receives, a `TokenRefreshError`, a `TimeoutError`, an
+    /// `AbortError`, or a `TypeError` for malformed options.
+    #[wasm_bindgen(unchecked_return_type = "WxRequestPromise")]
+    pub fn request(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "WxRequestOptions")] options: JsValue,
+    ) -> Promise {
+        match &self.transport {
+            #[cfg(feature = "wx")]
+            Inner::Wx(wx) => wx.request(options),
+            Inner::Fetch(_) => {
+                // A fetch client has no wx.request to hand the options to.
+                let _ = options;
+                wrong_transport("client.request needs transport 'wx'; use client.fetch")
+            }
+        }
+    }
+
     /// The current token, refreshed first if it is missing or due.
     ///
     /// # Errors
     /// Rejects with a `TokenRefreshError` when the refresh fails.
     #[wasm_bindgen(unchecked_return_type = "Promise<string>")]
     pub fn token(&self) -> Promise {
-        let client = self.client.clone();
-        future_to_promise(async move {
-            let ticket = client.ticket().await.map_err(JsValue::from)?;
-            Ok(JsValue::from_str(ticket.token().expose()))
-        })
+        match &self.transport {
+            Inner::Fetch(client) => token(client.clone()),
+            #[cfg(feature = "wx")]
+            Inner::Wx(wx) => token(wx.client.clone()),
+        }
     }
 
     /// When the current token expires, in epoch milliseconds, or `undefined` with none.
     #[wasm_bindgen(js_name = expiresAt)]
     pub fn expires_at(&self) -> Option<f64> {
-        self.client
-            .grant()
-            .map(|grant| grant.expires_at_ms() as f64)
+        let grant = match &self.transport {
+            Inner::Fetch(client) => client.grant(),
+            #[cfg(feature = "wx")]
+            Inner::Wx(wx) => wx.client.grant(),
+        };
+        grant.map(|grant| grant.expires_at_ms() as f64)
     }
 
     /// Forgets the token, in memory and in storage (logout).
     pub fn clear(&self) {
-        self.client.clear();
+        match &self.transport {
+            Inner::Fetch(client) => client.clear(),
+            #[cfg(feature = "wx")]
+            Inner::Wx(wx) => wx.client.clear(),
+        }
     }
 
     /// Calls `listener({ expiresAt })` whenever a new token arrives.
@@ -101,9 +172,8 @@ impl TokenClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "(info: TokenInfo) => void")] listener: Function,
     ) {
-        self.client
-            .edge()
-            .listeners
+        self.transport
+            .listeners()
             .refreshed
             .borrow_mut()
             .push(listener);
@@ -117,26 +187,26 @@ impl TokenClient {
         #[wasm_bindgen(unchecked_param_type = "(error: TokenRefreshError) => void")]
         listener: Function,
     ) {
-        self.client
-            .edge()
-            .listeners
-            .lost
-            .borrow_mut()
-            .push(listener);
+        self.transport.listeners().lost.borrow_mut().push(listener);
     }
 
     /// Removes a listener given to `onTokenRefreshed` or `onSessionLost`.
     pub fn off(&self, #[wasm_bindgen(unchecked_param_type = "Function")] listener: Function) {
-        let listeners = &self.client.edge().listeners;
-        listeners
-            .refreshed
-            .borrow_mut()
-            .retain(|known| known != &listener);
-        listeners
-            .lost
-            .borrow_mut()
-            .retain(|known| known != &listener);
+        self.transport.listeners().remove(&listener);
     }
+}
+
+/// `client.token()` over either transport.
+fn token<E: Edge<Error = Error> + 'static>(client: Client<E>) -> Promise {
+    future_to_promise(async move {
+        let ticket = client.ticket().await.map_err(JsValue::from)?;
+        Ok(JsValue::from_str(ticket.token().expose()))
+    })
+}
+
+/// A rejected Promise for a method of the other transport, naming the `transport` option.
+fn wrong_transport(problem: &str) -> Promise {
+    Promise::reject(&Error::invalid_option("transport", problem).into())
 }
 
 /// One `client.fetch` call.

@@ -260,3 +260,12 @@ fn is_auth_error_rules_are_checked_field_by_field() {
     ]);
     assert!(TokenClient::new(accepted).is_ok());
 }
+
+#[wasm_bindgen_test]
+async fn client_request_belongs_to_the_mini_program_transport() {
+    let client = client(&open_id("request"), &[]);
+    let error = wait(client.request(object(&[("url", url("/api/echo").into())])))
+        .await
+        .expect_err("client.request is for transport 'wx'");
+    assert_names(&error, "transport", "client.fetch");
+}
