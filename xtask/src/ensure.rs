@@ -107,6 +107,11 @@ impl Needs {
             ..Self::default()
         }
     }
+
+    /// What `cargo xtask build-wx` uses: the same build as the demo's.
+    pub fn for_build_wx() -> Self {
+        Self::for_demo()
+    }
 }
 
 /// Installs whatever `needs` names and the machine lacks.

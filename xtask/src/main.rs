@@ -13,6 +13,7 @@ mod process;
 mod report;
 mod server;
 mod test_all;
+mod wx;
 
 use std::env;
 use std::process::ExitCode;
@@ -30,11 +31,12 @@ tasks:
   demo      build the package and serve a minimal page that uses it
               --port <N>  port to serve on (default 8080; 0 picks a free one)
               --dev       build the package unoptimised, for a quicker rebuild
+  build-wx  the package for WeChat mini-programs, in pkg-wx/
+              --dev       build the module unoptimised, for a quicker rebuild
   help      print this
 
 coming:
   bench     size and speed next to peer libraries
-  build-wx  the package for WeChat mini-programs
 ";
 
 /// A task with its options, as read from the command line.
@@ -42,6 +44,7 @@ coming:
 enum Task {
     Test(test_all::Options),
     Demo(demo::Options),
+    BuildWx(wx::Options),
     Help,
 }
 
@@ -66,6 +69,13 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Ok(Task::BuildWx(options)) => match wx::run_build_wx(&options) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        },
         Err(problem) => {
             eprintln!("{problem}\n\n{USAGE}");
             ExitCode::from(2)
@@ -81,8 +91,9 @@ fn parse(args: &[String]) -> Result<Task, String> {
     match task.as_str() {
         "test" => parse_test(rest).map(Task::Test),
         "demo" => parse_demo(rest).map(Task::Demo),
+        "build-wx" => parse_build_wx(rest).map(Task::BuildWx),
         "help" | "--help" | "-h" => Ok(Task::Help),
-        "bench" | "build-wx" => Err(format!("`cargo xtask {task}` is not written yet")),
+        "bench" => Err(format!("`cargo xtask {task}` is not written yet")),
         other => Err(format!("unknown task `{other}`")),
     }
 }
@@ -126,6 +137,17 @@ fn parse_demo(args: &[String]) -> Result<demo::Options, String> {
                     .map_err(|_| format!("--port takes a number from 0 to 65535, not `{port}`"))?;
             }
             _ => return Err(format!("unknown option `{arg}` for `cargo xtask demo`")),
+        }
+    }
+    Ok(options)
+}
+
+fn parse_build_wx(args: &[String]) -> Result<wx::Options, String> {
+    let mut options = wx::Options::default();
+    for arg in args {
+        match flag(arg) {
+            ("--dev", None) => options.dev = true,
+            _ => return Err(format!("unknown option `{arg}` for `cargo xtask build-wx`")),
         }
     }
     Ok(options)
@@ -223,7 +245,19 @@ mod tests {
         assert!(parse_line("").is_err());
         assert!(parse_line("deploy").is_err());
         assert!(parse_line("bench").is_err());
-        assert!(parse_line("build-wx").is_err());
         assert_eq!(parse_line("help"), Ok(Task::Help));
+    }
+
+    #[test]
+    fn build_wx_takes_a_dev_switch() {
+        assert_eq!(
+            parse_line("build-wx"),
+            Ok(Task::BuildWx(wx::Options { dev: false }))
+        );
+        assert_eq!(
+            parse_line("build-wx --dev"),
+            Ok(Task::BuildWx(wx::Options { dev: true }))
+        );
+        assert!(parse_line("build-wx --release").is_err());
     }
 }
