@@ -11,6 +11,7 @@
 mod client;
 mod error;
 mod grant;
+mod number;
 mod reply;
 mod secret;
 mod session;
