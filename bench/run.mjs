@@ -30,7 +30,7 @@ const quick = process.env.BENCH_QUICK === '1';
 /** Repetitions of each timed workload; medians are quoted over them. */
 const plan = quick
   ? { rounds: 1, batches: 2, batch: 100, bursts: 1, startups: 3, memoryRepeats: 2 }
-  : { rounds: 5, batches: 10, batch: 200, bursts: 5, startups: 15, memoryRepeats: 10 };
+  : { rounds: 3, batches: 10, batch: 200, bursts: 3, startups: 10, memoryRepeats: 10 };
 
 const CHROMIUM_ARGS = [
   '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage',
