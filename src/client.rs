@@ -216,8 +216,16 @@ async fn call(
     init: JsValue,
 ) -> Result<JsValue, Error> {
     let options = &client.edge().options;
-    let to_api =
-        platform::target_origin(&input).is_some_and(|origin| options.is_api_origin(&origin));
+    let text = input.as_string();
+    let to_api = match text
+        .as_deref()
+        .and_then(|text| api_target_by_text(options, text))
+    {
+        Some(to_api) => to_api,
+        None => {
+            platform::target_origin(&input).is_some_and(|origin| options.is_api_origin(&origin))
+        }
+    };
     if !to_api {
         // Not ours: exactly what `fetch(input, init)` does, with no token, no refresh and no
         // replay.
@@ -225,8 +233,10 @@ async fn call(
         return JsFuture::from(promise).await.map_err(Error::thrown);
     }
 
-    let template = new_request(&input, &init)?;
-    let deadline = Deadline::start(options.timeout_ms, Some(template.signal()))?;
+    let template = new_request(&input, text.as_deref(), &init)?;
+    // Only a caller's signal can fire the template's; without one there is nothing to follow.
+    let followed = caller_has_signal(&input, &init).then(|| template.signal());
+    let deadline = Deadline::start(options.timeout_ms, followed)?;
     let signal = deadline.signal();
     deadline
         .guard(async move {
@@ -237,12 +247,49 @@ async fn call(
         .await
 }
 
-/// `new Request(input, init)`, as `fetch` would make it.
-fn new_request(input: &JsValue, init: &JsValue) -> Result<Request, Error> {
+/// Whether a URL string goes to an API origin, where its text alone makes that certain: a path
+/// on the page's origin, or one of the API origins followed by `/`. `None` leaves the question
+/// to the URL parser, which every other form goes through.
+///
+/// This spares the common call a URL parse; it never says yes where the parser would say no.
+fn api_target_by_text(options: &Options, text: &str) -> Option<bool> {
+    // The parser drops tabs and newlines anywhere, which could join `/` and `/` into `//`.
+    if text.bytes().any(|b| matches!(b, b'\t' | b'\n' | b'\r')) {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    if bytes.first() == Some(&b'/') {
+        // `//host` and `/\host` name another host; a single `/` starts a path on this page.
+        if matches!(bytes.get(1), Some(b'/' | b'\\')) {
+            return None;
+        }
+        return platform::page_origin().map(|origin| options.is_api_origin(&origin));
+    }
+    // An origin is `scheme://host[:port]`, so a `/` right after it ends the authority.
+    let known = options.api_origins.iter().any(|origin| {
+        text.strip_prefix(origin.as_str())
+            .is_some_and(|rest| rest.starts_with('/'))
+    });
+    known.then_some(true)
+}
+
+/// Whether the caller gave an `AbortSignal`: in `init.signal`, or on a `Request` input.
+fn caller_has_signal(input: &JsValue, init: &JsValue) -> bool {
+    if input.is_instance_of::<Request>() {
+        return true;
+    }
+    init.is_object()
+        && js_sys::Reflect::get(init, &JsValue::from_str("signal"))
+            .is_ok_and(|signal| !signal.is_undefined() && !signal.is_null())
+}
+
+/// `new Request(input, init)`, as `fetch` would make it; `text` is `input` when it is a string.
+fn new_request(input: &JsValue, text: Option<&str>, init: &JsValue) -> Result<Request, Error> {
     let init = init.unchecked_ref();
-    let request = match input.dyn_ref::<Request>() {
-        Some(request) => Request::new_with_request_and_init(request, init),
-        None => {
+    let request = match (input.dyn_ref::<Request>(), text) {
+        (Some(request), _) => Request::new_with_request_and_init(request, init),
+        (None, Some(text)) => Request::new_with_str_and_init(text, init),
+        (None, None) => {
             let url: String = input.unchecked_ref::<js_sys::Object>().to_string().into();
             Request::new_with_str_and_init(&url, init)
         }

@@ -65,7 +65,7 @@ impl From<Error> for JsValue {
         match error.repr {
             Repr::Thrown(value) => value,
             Repr::Own(error) => {
-                let js = js_sys::Error::new(&error.to_string());
+                let js = js_sys::Error::new(&error.message());
                 js.set_name(error.name());
                 if let Some(failure) = error.refresh_failure() {
                     describe_refresh_failure(&js, failure);

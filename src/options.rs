@@ -288,7 +288,12 @@ fn reject_unknown_keys(object: &Object, known: &[&str], prefix: &str) -> Result<
             let mut field = String::from(prefix);
             field.push_str(&key);
             let mut problem = String::from("is not a known option; the known ones are ");
-            problem.push_str(&known.join(", "));
+            for (at, name) in known.iter().enumerate() {
+                if at > 0 {
+                    problem.push_str(", ");
+                }
+                problem.push_str(name);
+            }
             return Err(Error::invalid_option(field, problem));
         }
     }
@@ -325,7 +330,10 @@ fn origins(value: &JsValue, transport: Transport) -> Result<Vec<String>, Error> 
     for (index, entry) in list.iter().enumerate() {
         let field = || {
             let mut field = String::from("apiOrigins[");
-            field.push_str(&index.to_string());
+            // JS writes the number, which keeps Rust's formatting code out of the module; radix
+            // 10 cannot fail.
+            let index = js_sys::Number::from(index as f64).to_string_with_radix(10);
+            field.push_str(&index.map(String::from).unwrap_or_default());
             field.push(']');
             field
         };

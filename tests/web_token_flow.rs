@@ -51,6 +51,38 @@ async fn other_origins_get_no_token_no_refresh_and_no_replay() {
 }
 
 #[wasm_bindgen_test]
+async fn paths_that_the_url_parser_reads_as_another_host_get_no_token() {
+    // The test page's own origin is made an API origin, so that a plain path would carry the
+    // token; each of these inputs only looks like a path, and goes to the server under another
+    // name (localhost), which is not an API origin.
+    let user = open_id("lookalike");
+    let page = js_sys::Reflect::get(&js_sys::global(), &"location".into())
+        .and_then(|location| js_sys::Reflect::get(&location, &"origin".into()))
+        .ok()
+        .and_then(|origin| origin.as_string())
+        .expect("the test page has an origin");
+    let origins = strings(&[server(), &page]);
+    let client = client(&user, &[("apiOrigins", origins)]);
+    let host = other_origin().replace("http://", "");
+    for prefix in ["/\\", "/\t/", "/\n/"] {
+        let mut input = String::from(prefix);
+        input.push_str(&host);
+        input.push_str("/api/echo");
+        let promise = call(&client, &input.as_str().into(), &JsValue::UNDEFINED);
+        let response: Response = wait(promise).await.expect("a response").unchecked_into();
+        assert_eq!(response.status(), 401, "{input:?} carried no token");
+    }
+    assert_eq!(number(&counters(&user).await, "tokenCalls"), 0.0);
+
+    let response = get_path(&client, "/api/echo").await;
+    assert_eq!(
+        response.status(),
+        200,
+        "the server's own origin still gets the token"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_token_inside_the_leeway_is_refreshed_before_the_request() {
     let user = open_id("leeway");
     let client = client(&user, &[("refreshLeewaySeconds", 120.into())]);

@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use crate::number;
 use crate::reply::Field;
 
 /// Why a token refresh failed.
@@ -45,22 +46,38 @@ impl RefreshFailure {
     }
 }
 
+impl RefreshFailure {
+    /// Appends the message, `token refresh failed: …`.
+    fn push_message(&self, out: &mut String) {
+        out.push_str("token refresh failed: ");
+        match self {
+            Self::Network => out.push_str("the token request got no answer (network error)"),
+            Self::Timeout => out.push_str("the token request timed out"),
+            Self::Status(status) => {
+                out.push_str("the token endpoint answered HTTP ");
+                number::push_u64(out, u64::from(*status));
+            }
+            Self::NotJson => out.push_str("the token endpoint's answer is not a JSON object"),
+            Self::Code(Field::Absent) => out.push_str("the token endpoint's answer has no code"),
+            Self::Code(code) => {
+                out.push_str("the token endpoint answered code ");
+                code.push_to(out);
+            }
+            Self::MissingToken => out.push_str("the token endpoint's answer has no token"),
+            Self::BadExpiresIn => {
+                out.push_str("the token endpoint's expiresIn is missing or not a positive number")
+            }
+            Self::NoCredential => out.push_str("no credential (openId) to ask for a token with"),
+        }
+    }
+}
+
+/// The message, built without `core::fmt` (see [`Error::message`]).
 impl fmt::Display for RefreshFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("token refresh failed: ")?;
-        match self {
-            Self::Network => f.write_str("the token request got no answer (network error)"),
-            Self::Timeout => f.write_str("the token request timed out"),
-            Self::Status(status) => write!(f, "the token endpoint answered HTTP {status}"),
-            Self::NotJson => f.write_str("the token endpoint's answer is not a JSON object"),
-            Self::Code(Field::Absent) => f.write_str("the token endpoint's answer has no code"),
-            Self::Code(code) => write!(f, "the token endpoint answered code {code}"),
-            Self::MissingToken => f.write_str("the token endpoint's answer has no token"),
-            Self::BadExpiresIn => {
-                f.write_str("the token endpoint's expiresIn is missing or not a positive number")
-            }
-            Self::NoCredential => f.write_str("no credential (openId) to ask for a token with"),
-        }
+        let mut out = String::new();
+        self.push_message(&mut out);
+        f.write_str(&out)
     }
 }
 
@@ -120,6 +137,30 @@ impl Error {
         }
     }
 
+    /// The message, a lowercase sentence without a full stop.
+    ///
+    /// Built by appending text rather than through `core::fmt`, whose formatting code the
+    /// WebAssembly build would otherwise carry for these few messages.
+    pub fn message(&self) -> String {
+        let mut out = String::new();
+        match &self.kind {
+            ErrorKind::Refresh(failure) => failure.push_message(&mut out),
+            ErrorKind::Timeout => out.push_str("the request timed out"),
+            ErrorKind::Aborted => out.push_str("the request was aborted"),
+            ErrorKind::BodyNotReplayable => out.push_str(
+                "the token was rejected and the request must be sent again, but its body was a \
+                 one-shot stream that could not be kept; send a string, bytes, Blob or FormData",
+            ),
+            ErrorKind::InvalidOption { field, problem } => {
+                out.push_str("invalid token-fetch option ");
+                out.push_str(field);
+                out.push_str(": ");
+                out.push_str(problem);
+            }
+        }
+        out
+    }
+
     /// The refresh failure behind this error, if it is one.
     pub fn refresh_failure(&self) -> Option<&RefreshFailure> {
         match &self.kind {
@@ -135,20 +176,10 @@ impl From<RefreshFailure> for Error {
     }
 }
 
+/// The same text as [`Error::message`].
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.kind {
-            ErrorKind::Refresh(failure) => failure.fmt(f),
-            ErrorKind::Timeout => f.write_str("the request timed out"),
-            ErrorKind::Aborted => f.write_str("the request was aborted"),
-            ErrorKind::BodyNotReplayable => f.write_str(
-                "the token was rejected and the request must be sent again, but its body was a \
-                 one-shot stream that could not be kept; send a string, bytes, Blob or FormData",
-            ),
-            ErrorKind::InvalidOption { field, problem } => {
-                write!(f, "invalid token-fetch option {field}: {problem}")
-            }
-        }
+        f.write_str(&self.message())
     }
 }
 

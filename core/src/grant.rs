@@ -74,7 +74,9 @@ pub fn parse_expires_at(stored: Option<&str>) -> Option<u64> {
 
 /// Writes an expiry for storage, the form [`parse_expires_at`] reads.
 pub fn format_expires_at(expires_at_ms: u64) -> String {
-    expires_at_ms.to_string()
+    let mut out = String::with_capacity(13);
+    crate::number::push_u64(&mut out, expires_at_ms);
+    out
 }
 
 #[cfg(test)]

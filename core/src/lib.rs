@@ -13,6 +13,7 @@
 mod client;
 mod error;
 mod grant;
+mod number;
 mod origin;
 mod rejection;
 mod reply;

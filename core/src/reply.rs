@@ -4,6 +4,7 @@ use std::fmt;
 
 use crate::error::RefreshFailure;
 use crate::grant::Grant;
+use crate::number;
 use crate::secret::Secret;
 
 /// One JSON value read from a token response, as loosely typed as the servers that send it.
@@ -31,23 +32,67 @@ impl Field {
     pub(crate) fn as_number(&self) -> Option<f64> {
         let number = match self {
             Self::Number(number) => *number,
-            Self::Text(text) => text.trim().parse().ok()?,
+            Self::Text(text) => number::parse_f64(text.trim())?,
             _ => return None,
         };
         number.is_finite().then_some(number)
     }
 }
 
+impl Field {
+    /// Appends the value as a message shows it: numbers plain, text quoted.
+    pub(crate) fn push_to(&self, out: &mut String) {
+        match self {
+            Self::Absent => out.push_str("(none)"),
+            Self::Null => out.push_str("null"),
+            Self::Bool(value) => out.push_str(if *value { "true" } else { "false" }),
+            Self::Number(value) => number::push_f64(out, *value),
+            Self::Text(text) => push_quoted(out, text),
+            Self::Other => out.push_str("(an object)"),
+        }
+    }
+}
+
+/// Appends `text` in double quotes, with quotes, backslashes and control characters escaped.
+fn push_quoted(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => {
+                out.push_str("\\u{");
+                let mut rest = u32::from(c);
+                let mut digits = [b'0'; 6];
+                let mut at = digits.len();
+                loop {
+                    at -= 1;
+                    digits[at] = b"0123456789abcdef"[(rest % 16) as usize];
+                    rest /= 16;
+                    if rest == 0 {
+                        break;
+                    }
+                }
+                for &digit in &digits[at..] {
+                    out.push(char::from(digit));
+                }
+                out.push('}');
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// Written as a message shows it; see [`Field::push_to`].
 impl fmt::Display for Field {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Absent => f.write_str("(none)"),
-            Self::Null => f.write_str("null"),
-            Self::Bool(value) => write!(f, "{value}"),
-            Self::Number(number) => write!(f, "{number}"),
-            Self::Text(text) => write!(f, "{text:?}"),
-            Self::Other => f.write_str("(an object)"),
-        }
+        let mut out = String::new();
+        self.push_to(&mut out);
+        f.write_str(&out)
     }
 }
 

@@ -94,8 +94,20 @@ impl Needs {
             wasm_pack: true,
             binaryen: true,
             engines: engines.to_vec(),
-            // The end-to-end stage will add "www" here, the benchmark its own folder.
+            // The end-to-end stage will add "www" here.
             npm_projects: &[],
+        }
+    }
+
+    /// What `cargo xtask bench` uses: the release package, Chromium, and the page's npm
+    /// packages (the peers, esbuild and playwright-core).
+    pub fn for_bench() -> Self {
+        Self {
+            wasm_pack: true,
+            binaryen: true,
+            engines: vec![Engine::Chromium],
+            npm_projects: &["bench"],
+            ..Self::default()
         }
     }
 

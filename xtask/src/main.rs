@@ -1,9 +1,11 @@
 //! The project's task runner: `cargo xtask test` runs every check and test as
-//! CI does, and `cargo xtask demo` serves a page to try the library in.
+//! CI does, `cargo xtask demo` serves a page to try the library in, and
+//! `cargo xtask bench` measures it next to the JS libraries people use instead.
 //!
 //! It installs the tools it needs on first use (see [`ensure`]) and depends on
 //! nothing but std, so it builds in seconds on a fresh machine.
 
+mod bench;
 mod browser;
 mod demo;
 mod ensure;
@@ -33,10 +35,10 @@ tasks:
               --dev       build the package unoptimised, for a quicker rebuild
   build-wx  the package for WeChat mini-programs, in pkg-wx/
               --dev       build the module unoptimised, for a quicker rebuild
+  bench     size and speed next to raw fetch, axios-auth-refresh, ky and refresh-fetch,
+            in headless Chromium; writes target/bench/results.md and chart.svg
+              --quick     a short run that checks the benchmark works
   help      print this
-
-coming:
-  bench     size and speed next to peer libraries
 ";
 
 /// A task with its options, as read from the command line.
@@ -45,6 +47,7 @@ enum Task {
     Test(test_all::Options),
     Demo(demo::Options),
     BuildWx(wx::Options),
+    Bench(bench::Options),
     Help,
 }
 
@@ -76,6 +79,13 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Ok(Task::Bench(options)) => match bench::run_bench(&options) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        },
         Err(problem) => {
             eprintln!("{problem}\n\n{USAGE}");
             ExitCode::from(2)
@@ -92,8 +102,8 @@ fn parse(args: &[String]) -> Result<Task, String> {
         "test" => parse_test(rest).map(Task::Test),
         "demo" => parse_demo(rest).map(Task::Demo),
         "build-wx" => parse_build_wx(rest).map(Task::BuildWx),
+        "bench" => parse_bench(rest).map(Task::Bench),
         "help" | "--help" | "-h" => Ok(Task::Help),
-        "bench" => Err(format!("`cargo xtask {task}` is not written yet")),
         other => Err(format!("unknown task `{other}`")),
     }
 }
@@ -148,6 +158,17 @@ fn parse_build_wx(args: &[String]) -> Result<wx::Options, String> {
         match flag(arg) {
             ("--dev", None) => options.dev = true,
             _ => return Err(format!("unknown option `{arg}` for `cargo xtask build-wx`")),
+        }
+    }
+    Ok(options)
+}
+
+fn parse_bench(args: &[String]) -> Result<bench::Options, String> {
+    let mut options = bench::Options::default();
+    for arg in args {
+        match flag(arg) {
+            ("--quick", None) => options.quick = true,
+            _ => return Err(format!("unknown option `{arg}` for `cargo xtask bench`")),
         }
     }
     Ok(options)
@@ -241,10 +262,23 @@ mod tests {
     }
 
     #[test]
+    fn bench_takes_a_quick_switch_and_nothing_else() {
+        assert_eq!(
+            parse_line("bench"),
+            Ok(Task::Bench(bench::Options { quick: false }))
+        );
+        assert_eq!(
+            parse_line("bench --quick"),
+            Ok(Task::Bench(bench::Options { quick: true }))
+        );
+        assert!(parse_line("bench --quick=yes").is_err());
+        assert!(parse_line("bench --rounds 3").is_err());
+    }
+
+    #[test]
     fn no_task_or_an_unknown_or_coming_task_is_a_usage_error() {
         assert!(parse_line("").is_err());
         assert!(parse_line("deploy").is_err());
-        assert!(parse_line("bench").is_err());
         assert_eq!(parse_line("help"), Ok(Task::Help));
     }
 

@@ -1,7 +1,7 @@
 //! The token-server child process: started, asked for its address, and always stopped.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::thread;
@@ -45,6 +45,11 @@ pub fn binary() -> PathBuf {
     root().join("target/debug/token-server")
 }
 
+/// The release build of token-server, which `cargo build --release -p token-server` makes.
+pub fn release_binary() -> PathBuf {
+    root().join("target/release/token-server")
+}
+
 /// A running token-server, killed and reaped when dropped, on every path out.
 #[derive(Debug)]
 pub struct TokenServer {
@@ -63,12 +68,22 @@ impl TokenServer {
     /// When the binary cannot be started, exits first, or stays silent for
     /// [`STARTUP_TIMEOUT`].
     pub fn start(args: &[&str]) -> Result<Self> {
-        let mut cmd = process::command(binary());
+        Self::start_binary(&binary(), args)
+    }
+
+    /// Like [`TokenServer::start`], with the build at `path`.
+    ///
+    /// # Errors
+    ///
+    /// As for [`TokenServer::start`].
+    pub fn start_binary(path: &Path, args: &[&str]) -> Result<Self> {
+        let mut cmd = process::command(path);
         cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped());
-        println!("$ target/debug/token-server {}", args.join(" "));
+        let shown = path.strip_prefix(root()).unwrap_or(path);
+        println!("$ {} {}", shown.display(), args.join(" "));
         let child = cmd
             .spawn()
-            .with_context(|| format!("could not start {}", binary().display()))?;
+            .with_context(|| format!("could not start {}", path.display()))?;
 
         // The guard owns the child from here on, so any way out of here kills it.
         let mut guard = Guard(Some(child));
