@@ -100,9 +100,9 @@ impl Needs {
             wasm_pack: true,
             binaryen: true,
             engines: engines.to_vec(),
-            pages: false,
-            // The end-to-end stage will add "www" here, the benchmark its own folder.
-            npm_projects: &[],
+            pages: true,
+            // The benchmark will add its own folder here.
+            npm_projects: &[www::FOLDER],
         }
     }
 
@@ -390,13 +390,31 @@ mod tests {
     }
 
     #[test]
+    fn the_pages_need_chromium_whatever_engines_the_browser_tests_use() {
+        assert_eq!(
+            names(&Needs::for_test(&[Engine::Firefox])),
+            ["firefox-esr", "chromium"]
+        );
+        assert_eq!(names(&Needs::for_test(&[])), ["chromium"]);
+    }
+
+    #[test]
+    fn chromium_is_listed_once_when_its_engine_runs_too() {
+        assert_eq!(
+            names(&Needs::for_test(&[Engine::Chromium])),
+            ["chromium", "chromium-driver"]
+        );
+    }
+
+    #[test]
     fn only_the_headless_demo_needs_a_browser() {
         assert!(names(&Needs::for_demo(false)).is_empty());
         assert_eq!(names(&Needs::for_demo(true)), ["chromium"]);
     }
 
     #[test]
-    fn the_demo_installs_the_npm_packages_of_www() {
+    fn the_test_and_the_demo_install_the_npm_packages_of_www() {
+        assert_eq!(Needs::for_test(&Engine::ALL).npm_projects, [www::FOLDER]);
         assert_eq!(Needs::for_demo(false).npm_projects, [www::FOLDER]);
     }
 }

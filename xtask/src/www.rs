@@ -1,14 +1,20 @@
 //! The Vue demo in `www/`: built against a fresh `pkg/`, served by token-server, and driven in
 //! headless Chromium by the Node scripts next to it.
 
+use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use crate::error::{Context, Result};
-use crate::process::{command, root, run};
+use crate::error::{Context, Result, bail};
+use crate::process::{cargo, command, root, run};
+use crate::server::TokenServer;
 
 /// The npm project of the demo, relative to the root.
 pub const FOLDER: &str = "www";
+
+/// Where the end-to-end stage builds the site, apart from the demo's so a running demo keeps
+/// its files.
+const E2E_SITE: &str = "target/e2e-site";
 
 /// Builds the package for the web into `pkg/`, then the Vue app into `site` (relative to the
 /// root), which it empties first.
@@ -41,4 +47,42 @@ pub fn node(args: &[&str], server_url: &str) -> Command {
         .current_dir(root().join(FOLDER))
         .env("TOKEN_SERVER_URL", server_url);
     cmd
+}
+
+/// The end-to-end stage: the built page and a token-server with test controls, and the suite
+/// in `www/e2e/` driving the page in headless Chromium.
+///
+/// # Errors
+///
+/// When a build fails, the server does not start, or a test fails.
+pub fn end_to_end() -> Result<()> {
+    let files = test_files();
+    if files.is_empty() {
+        bail!("www/e2e/ holds no *.test.js file, so there is nothing to run");
+    }
+    println!("end-to-end tests: {}", files.join(", "));
+
+    run(cargo().args(["build", "-p", "token-server"]))?;
+    build_site(false, E2E_SITE)?;
+    let server = TokenServer::start(&["--port", "0", "--test-controls", "--static-dir", E2E_SITE])?;
+    // One file at a time: the page's "revoke every token" button reaches every test's tokens.
+    run(&mut node(
+        &["--test", "--test-concurrency=1", "e2e/"],
+        &server.address().url,
+    ))
+    .context("the end-to-end tests failed")
+}
+
+/// The test files of the suite, by name.
+fn test_files() -> Vec<String> {
+    let Ok(entries) = fs::read_dir(root().join(FOLDER).join("e2e")) else {
+        return Vec::new();
+    };
+    let mut names: Vec<String> = entries
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".test.js"))
+        .collect();
+    names.sort();
+    names
 }
