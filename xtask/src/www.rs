@@ -86,3 +86,68 @@ fn test_files() -> Vec<String> {
     names.sort();
     names
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(path: &str) -> String {
+        fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("reading {path}: {e}"))
+    }
+
+    /// The fenced code blocks of a Markdown text, each as the text between its fences.
+    fn code_blocks(markdown: &str) -> Vec<String> {
+        let mut blocks = Vec::new();
+        let mut open: Option<Vec<&str>> = None;
+        for line in markdown.lines() {
+            match (&mut open, line.starts_with("```")) {
+                (None, true) => open = Some(Vec::new()),
+                (Some(lines), true) => {
+                    blocks.push(lines.join("\n"));
+                    open = None;
+                }
+                (Some(lines), false) => lines.push(line),
+                (None, false) => {}
+            }
+        }
+        blocks
+    }
+
+    #[test]
+    fn reads_code_blocks_between_fences() {
+        let text = "intro\n```js\na();\n\nb();\n```\ntext\n```\nc\n```\n";
+        assert_eq!(code_blocks(text), ["a();\n\nb();", "c"]);
+    }
+
+    #[test]
+    fn the_chinese_readme_shows_the_code_of_the_english_one() {
+        let english = code_blocks(&read("README.md"));
+        assert_eq!(code_blocks(&read("README.zh-CN.md")), english);
+    }
+
+    #[test]
+    fn readme_code_from_a_demo_file_is_that_files_code() {
+        let mut checked = 0;
+        for readme in ["README.md", "README.zh-CN.md"] {
+            for block in code_blocks(&read(readme)) {
+                let Some((first, code)) = block.split_once('\n') else {
+                    continue;
+                };
+                let Some(path) = first.strip_prefix("// ") else {
+                    continue;
+                };
+                if !path.starts_with("www/") {
+                    continue;
+                }
+                let file = read(path);
+                assert!(
+                    file.contains(code),
+                    "{readme} shows code from {path} that is not in that file:\n{code}"
+                );
+                checked += 1;
+            }
+        }
+        // api.js and the session-lost handler of App.vue, in both languages.
+        assert_eq!(checked, 4);
+    }
+}
