@@ -12,6 +12,7 @@ use crate::browser::Engine;
 use crate::error::{Context, Error, Result, bail};
 use crate::lockfile;
 use crate::process::{self, cargo, command, root, run, stdout_of};
+use crate::www;
 
 /// The Rust target the library is built for.
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
@@ -54,8 +55,10 @@ const fn deb(name: &'static str, file: &'static str) -> DebianPackage {
     DebianPackage { name, file }
 }
 
+/// The browser alone, which playwright-core drives without a WebDriver server.
+const CHROMIUM_BROWSER: DebianPackage = deb("chromium", "/usr/bin/chromium");
 const CHROMIUM: [DebianPackage; 2] = [
-    deb("chromium", "/usr/bin/chromium"),
+    CHROMIUM_BROWSER,
     deb("chromium-driver", "/usr/bin/chromedriver"),
 ];
 const FIREFOX: [DebianPackage; 1] = [deb("firefox-esr", "/usr/bin/firefox-esr")];
@@ -82,6 +85,9 @@ pub struct Needs {
     binaryen: bool,
     /// The browsers and WebDriver servers of these engines.
     engines: Vec<Engine>,
+    /// Chromium for the pages playwright-core drives: the end-to-end tests and the headless
+    /// demo, whatever engines the browser tests use.
+    pages: bool,
     /// Folders (relative to the root) whose `node_modules` must match `package-lock.json`.
     npm_projects: &'static [&'static str],
 }
@@ -94,8 +100,8 @@ impl Needs {
             wasm_pack: true,
             binaryen: true,
             engines: engines.to_vec(),
-            // The end-to-end stage will add "www" here.
-            npm_projects: &[],
+            pages: true,
+            npm_projects: &[www::FOLDER],
         }
     }
 
@@ -111,18 +117,25 @@ impl Needs {
         }
     }
 
-    /// What `cargo xtask demo` uses to build the package.
-    pub fn for_demo() -> Self {
+    /// What `cargo xtask demo` uses to build the package and the Vue app, and with
+    /// `headless` to drive the page.
+    pub fn for_demo(headless: bool) -> Self {
         Self {
             wasm_pack: true,
             binaryen: true,
+            pages: headless,
+            npm_projects: &[www::FOLDER],
             ..Self::default()
         }
     }
 
     /// What `cargo xtask build-wx` uses: the same build as the demo's.
     pub fn for_build_wx() -> Self {
-        Self::for_demo()
+        Self {
+            wasm_pack: true,
+            binaryen: true,
+            ..Self::default()
+        }
     }
 }
 
@@ -319,6 +332,13 @@ fn debian_needs(needs: &Needs) -> Vec<&'static DebianPackage> {
         };
         packages.extend(for_engine);
     }
+    if needs.pages
+        && !packages
+            .iter()
+            .any(|package| package.name == CHROMIUM_BROWSER.name)
+    {
+        packages.push(&CHROMIUM_BROWSER);
+    }
     packages
 }
 
@@ -376,4 +396,45 @@ fn npm_ci_if_stale(folder: &str) -> Result<bool> {
 
 fn modified(path: &Path) -> std::io::Result<SystemTime> {
     fs::metadata(path)?.modified()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(needs: &Needs) -> Vec<&'static str> {
+        debian_needs(needs)
+            .iter()
+            .map(|package| package.name)
+            .collect()
+    }
+
+    #[test]
+    fn the_pages_need_chromium_whatever_engines_the_browser_tests_use() {
+        assert_eq!(
+            names(&Needs::for_test(&[Engine::Firefox])),
+            ["firefox-esr", "chromium"]
+        );
+        assert_eq!(names(&Needs::for_test(&[])), ["chromium"]);
+    }
+
+    #[test]
+    fn chromium_is_listed_once_when_its_engine_runs_too() {
+        assert_eq!(
+            names(&Needs::for_test(&[Engine::Chromium])),
+            ["chromium", "chromium-driver"]
+        );
+    }
+
+    #[test]
+    fn only_the_headless_demo_needs_a_browser() {
+        assert!(names(&Needs::for_demo(false)).is_empty());
+        assert_eq!(names(&Needs::for_demo(true)), ["chromium"]);
+    }
+
+    #[test]
+    fn the_test_and_the_demo_install_the_npm_packages_of_www() {
+        assert_eq!(Needs::for_test(&Engine::ALL).npm_projects, [www::FOLDER]);
+        assert_eq!(Needs::for_demo(false).npm_projects, [www::FOLDER]);
+    }
 }

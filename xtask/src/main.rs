@@ -15,6 +15,7 @@ mod process;
 mod report;
 mod server;
 mod test_all;
+mod www;
 mod wx;
 
 use std::env;
@@ -30,9 +31,13 @@ tasks:
               --engine <chromium|firefox|webkit>  browser tests only in this engine
                                                    (repeatable; default: all three)
               --skip-static                        leave out cargo fmt and clippy
-  demo      build the package and serve a minimal page that uses it
-              --port <N>  port to serve on (default 8080; 0 picks a free one)
-              --dev       build the package unoptimised, for a quicker rebuild
+  demo      build the package and the Vue demo in www/, and serve both with the API
+              --port <N>          port to serve on (default 8080; 0 picks a free one;
+                                  with --headless the default is 0)
+              --lifetime <S>      token lifetime in seconds (default 60)
+              --headless          run the demo's scenario in headless Chromium, print the
+                                  timeline, save a screenshot under target/demo/, and stop
+              --dev               build the package unoptimised, for a quicker rebuild
   build-wx  the package for WeChat mini-programs, in pkg-wx/
               --dev       build the module unoptimised, for a quicker rebuild
   bench     size and speed next to raw fetch, axios-auth-refresh, ky and refresh-fetch,
@@ -140,11 +145,17 @@ fn parse_demo(args: &[String]) -> Result<demo::Options, String> {
     while let Some(arg) = args.next() {
         match flag(arg) {
             ("--dev", None) => options.dev = true,
+            ("--headless", None) => options.headless = true,
             ("--port", inline) => {
                 let port = value(inline, &mut args, "--port")?;
-                options.port = port
+                let port = port
                     .parse()
                     .map_err(|_| format!("--port takes a number from 0 to 65535, not `{port}`"))?;
+                options.port = Some(port);
+            }
+            // token-server judges the value, so its message is the one the user reads.
+            ("--lifetime", inline) => {
+                options.lifetime = value(inline, &mut args, "--lifetime")?.to_owned();
             }
             _ => return Err(format!("unknown option `{arg}` for `cargo xtask demo`")),
         }
@@ -235,30 +246,45 @@ mod tests {
         assert!(parse_line("test --fast").is_err());
     }
 
+    fn demo_options(line: &str) -> demo::Options {
+        match parse_line(line) {
+            Ok(Task::Demo(options)) => options,
+            other => panic!("`{line}` parsed as {other:?}"),
+        }
+    }
+
     #[test]
-    fn demo_takes_a_port_and_a_dev_switch() {
+    fn demo_serves_on_8080_with_a_minute_long_token_and_headless_on_a_free_port() {
+        let options = demo_options("demo");
+        assert_eq!(options, demo::Options::default());
+        assert_eq!((options.port(), options.lifetime.as_str()), (8080, "60"));
+        assert!(!options.dev && !options.headless);
+        assert_eq!(demo_options("demo --headless").port(), 0);
+        assert_eq!(demo_options("demo --headless --port 9000").port(), 9000);
+    }
+
+    #[test]
+    fn demo_takes_a_port_a_lifetime_and_two_switches() {
         assert_eq!(
-            parse_line("demo"),
-            Ok(Task::Demo(demo::Options {
-                port: 8080,
-                dev: false
-            }))
+            demo_options("demo --port 9000 --dev --lifetime 30 --headless"),
+            demo::Options {
+                port: Some(9000),
+                dev: true,
+                headless: true,
+                lifetime: "30".to_owned(),
+            }
         );
-        assert_eq!(
-            parse_line("demo --port 9000 --dev"),
-            Ok(Task::Demo(demo::Options {
-                port: 9000,
-                dev: true
-            }))
-        );
-        assert_eq!(
-            parse_line("demo --port=0"),
-            Ok(Task::Demo(demo::Options {
-                port: 0,
-                dev: false
-            }))
-        );
+        assert_eq!(demo_options("demo --port=0").port, Some(0));
         assert!(parse_line("demo --port 70000").is_err());
+        assert!(parse_line("demo --headless=no").is_err());
+    }
+
+    #[test]
+    fn demo_passes_any_lifetime_on_for_token_server_to_judge() {
+        assert_eq!(demo_options("demo --lifetime 0").lifetime, "0");
+        assert_eq!(demo_options("demo --lifetime=-5").lifetime, "-5");
+        assert_eq!(demo_options("demo --lifetime -5").lifetime, "-5");
+        assert!(parse_line("demo --lifetime").is_err());
     }
 
     #[test]

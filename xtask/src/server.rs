@@ -2,8 +2,8 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::thread;
 use std::time::Duration;
 
@@ -60,13 +60,14 @@ pub struct TokenServer {
 impl TokenServer {
     /// Starts the built server with `args` and waits for its announcement line.
     ///
-    /// Everything else the server prints goes on to our standard output,
-    /// each line prefixed with `[token-server]`.
+    /// Everything else the server prints goes on to our standard output and error, each
+    /// line prefixed with `[token-server]`.
     ///
     /// # Errors
     ///
     /// When the binary cannot be started, exits first, or stays silent for
-    /// [`STARTUP_TIMEOUT`].
+    /// [`STARTUP_TIMEOUT`]. A server that exits first has said why in one line on its
+    /// standard error (a bad flag, a port in use); that line is the error's message.
     pub fn start(args: &[&str]) -> Result<Self> {
         Self::start_binary(&binary(), args)
     }
@@ -78,25 +79,45 @@ impl TokenServer {
     /// As for [`TokenServer::start`].
     pub fn start_binary(path: &Path, args: &[&str]) -> Result<Self> {
         let mut cmd = process::command(path);
-        cmd.args(args).stdin(Stdio::null()).stdout(Stdio::piped());
+        cmd.args(args);
         let shown = path.strip_prefix(root()).unwrap_or(path);
         println!("$ {} {}", shown.display(), args.join(" "));
+        Self::spawn(cmd)
+    }
+
+    /// Starts `cmd` as the server and waits for its announcement line.
+    fn spawn(mut cmd: Command) -> Result<Self> {
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let program = PathBuf::from(cmd.get_program());
         let child = cmd
             .spawn()
-            .with_context(|| format!("could not start {}", path.display()))?;
+            .with_context(|| format!("could not start {}", program.display()))?;
 
         // The guard owns the child from here on, so any way out of here kills it.
         let mut guard = Guard(Some(child));
-        let stdout = guard
+        let child = guard
             .0
             .as_mut()
-            .and_then(|child| child.stdout.take())
-            .expect("stdout was set to piped above");
+            .expect("the guard was given the child above");
+        let stdout = child.stdout.take().expect("stdout was set to piped above");
+        let stderr = child.stderr.take().expect("stderr was set to piped above");
         let (sender, announced) = mpsc::channel();
         thread::spawn(move || forward_output(stdout, sender));
+        let held = Arc::new(Mutex::new(Some(Vec::new())));
+        let (errors_done, errors_closed) = mpsc::channel();
+        let errors = Arc::clone(&held);
+        thread::spawn(move || {
+            forward_errors(stderr, &errors);
+            let _ = errors_done.send(());
+        });
 
         match announced.recv_timeout(STARTUP_TIMEOUT) {
             Ok(address) => {
+                for line in take_held(&held) {
+                    eprintln!("[token-server] {line}");
+                }
                 let child = guard
                     .0
                     .take()
@@ -109,7 +130,13 @@ impl TokenServer {
             ),
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 let status = guard.wait_briefly();
-                bail!("token-server stopped before announcing its address ({status})")
+                // A server that has exited has closed its standard error too.
+                let _ = errors_closed.recv_timeout(Duration::from_secs(1));
+                let said = take_held(&held);
+                if said.is_empty() {
+                    bail!("token-server stopped before announcing its address ({status})")
+                }
+                bail!("{} ({status})", said.join("; "))
             }
         }
     }
@@ -180,6 +207,28 @@ fn describe_exit(status: ExitStatus) -> String {
     }
 }
 
+/// The standard error lines held back while the server starts; `None` once they are
+/// forwarded as they come.
+type Held = Mutex<Option<Vec<String>>>;
+
+/// Holds the server's standard error lines back while it starts, and forwards them after.
+fn forward_errors(stderr: impl std::io::Read, held: &Held) {
+    for line in BufReader::new(stderr).lines() {
+        let Ok(line) = line else { break };
+        let mut held = held.lock().unwrap_or_else(PoisonError::into_inner);
+        match held.as_mut() {
+            Some(lines) => lines.push(line),
+            None => eprintln!("[token-server] {line}"),
+        }
+    }
+}
+
+/// The lines held so far, after which later lines are forwarded at once.
+fn take_held(held: &Held) -> Vec<String> {
+    let mut held = held.lock().unwrap_or_else(PoisonError::into_inner);
+    held.take().unwrap_or_default()
+}
+
 /// Sends the first announcement on `announced`, and copies every other line out.
 fn forward_output(stdout: impl std::io::Read, announced: mpsc::Sender<Address>) {
     let mut waiting = true;
@@ -236,6 +285,45 @@ mod tests {
         ] {
             assert_eq!(parse_announcement(line), None, "{line:?}");
         }
+    }
+
+    /// A stand-in for the server: a shell running `script`.
+    #[cfg(unix)]
+    fn shell(script: &str) -> Command {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script]);
+        cmd
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_server_that_exits_first_reports_its_own_line_as_the_error() {
+        let script =
+            "echo 'token-server: cannot listen on 127.0.0.1:8080: address in use' >&2; exit 1";
+        let error = TokenServer::spawn(shell(script)).expect_err("the server exited");
+        assert_eq!(
+            error.to_string(),
+            "token-server: cannot listen on 127.0.0.1:8080: address in use (exit status: 1)"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_silent_server_that_exits_first_is_reported_with_its_status() {
+        let error = TokenServer::spawn(shell("exit 2")).expect_err("the server exited");
+        assert_eq!(
+            error.to_string(),
+            "token-server stopped before announcing its address (exit status: 2)"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_server_that_announces_itself_is_running() {
+        let script =
+            "echo 'token-server listening on http://127.0.0.1:5000'; echo note >&2; sleep 30";
+        let server = TokenServer::spawn(shell(script)).expect("the server announced itself");
+        assert_eq!(server.address(), &address(5000).expect("valid"));
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::ensure::{self, Needs, WASM_TARGET};
 use crate::error::Result;
 use crate::process::{cargo, run};
 use crate::report::Report;
+use crate::www;
 use crate::wx;
 
 /// What `cargo xtask test` was asked to do.
@@ -85,14 +86,10 @@ fn host_tests() -> Result<()> {
     run(cargo().args(["test", "--workspace"]))
 }
 
-/// The end-to-end stage: Node and playwright-core drive the Vue demo in `www/`
-/// in Chromium, against a token-server.
-///
-/// It plugs in here when `www/` exists: `Needs::for_test` then lists "www" for
-/// `npm ci`, and this function builds the package, starts the server with
-/// `--static-dir`, and runs the suite.
+/// The end-to-end stage: Node and playwright-core drive the Vue demo in `www/` in Chromium,
+/// against a token-server (see [`www::end_to_end`]).
 fn end_to_end(report: &mut Report) {
-    report.skip("end-to-end (www/)", "not written yet");
+    report.run("end-to-end (www/)", www::end_to_end);
 }
 
 /// The mini-program stages: `pkg-wx/` built as `cargo xtask build-wx` builds it,
