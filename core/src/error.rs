@@ -20,7 +20,8 @@ pub enum RefreshFailure {
     NotJson,
     /// The body's `code` is not 0 (or is missing); the value is kept as the server sent it.
     Code(Field),
-    /// The body has no `token`, or an empty one.
+    /// The body has no `token`, or none that can be sent: an empty one, or one holding spaces,
+    /// control characters or non-ASCII text.
     MissingToken,
     /// The body's `expiresIn` is missing, not a number, not finite or not positive.
     BadExpiresIn,
@@ -55,7 +56,7 @@ impl fmt::Display for RefreshFailure {
             Self::NotJson => f.write_str("the token endpoint's answer is not a JSON object"),
             Self::Code(Field::Absent) => f.write_str("the token endpoint's answer has no code"),
             Self::Code(code) => write!(f, "the token endpoint answered code {code}"),
-            Self::MissingToken => f.write_str("the token endpoint's answer has no token"),
+            Self::MissingToken => f.write_str("the token endpoint's answer has no usable token"),
             Self::BadExpiresIn => {
                 f.write_str("the token endpoint's expiresIn is missing or not a positive number")
             }
