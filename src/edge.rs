@@ -105,6 +105,9 @@ impl Listeners {
 #[derive(Debug)]
 pub(crate) struct BrowserEdge {
     pub options: Options,
+    /// The page's `fetch` when the client was made: every request the client sends goes
+    /// through it, never through `client.fetch` itself.
+    fetch: platform::Fetch,
     storage: Option<web_sys::Storage>,
     pub listeners: Listeners,
 }
@@ -113,9 +116,18 @@ impl BrowserEdge {
     pub(crate) fn new(options: Options) -> Self {
         Self {
             options,
+            fetch: platform::Fetch::current(),
             storage: platform::session_storage(),
             listeners: Listeners::default(),
         }
+    }
+
+    /// Sends through the page's own `fetch`, with exactly these arguments.
+    ///
+    /// # Errors
+    /// The exception `fetch` throws.
+    pub(crate) fn fetch(&self, input: &JsValue, init: &JsValue) -> Result<Promise, JsValue> {
+        self.fetch.call(input, init)
     }
 
     fn storage(&self) -> Result<&web_sys::Storage, StorageUnavailable> {
@@ -134,7 +146,8 @@ impl BrowserEdge {
         init.set_method("GET");
         init.set_signal(Some(signal));
         init.set_cache(web_sys::RequestCache::NoStore);
-        let response = platform::fetch(&JsValue::from_str(&url), &init)
+        let response = self
+            .fetch(&JsValue::from_str(&url), &init)
             .map_err(|_| RefreshFailure::Network)?;
         let response: Response = JsFuture::from(response)
             .await
@@ -239,10 +252,12 @@ impl Edge for BrowserEdge {
         request: &Outgoing,
         token: &Secret,
     ) -> impl Future<Output = Result<Response, Error>> {
-        let attempt = attempt(request, token);
+        let promise = attempt(request, token).and_then(|attempt| {
+            self.fetch(&attempt.into(), &JsValue::UNDEFINED)
+                .map_err(Error::thrown)
+        });
         async move {
-            let promise = platform::fetch(&attempt?.into(), &JsValue::UNDEFINED);
-            let promise = promise.map_err(Error::thrown)?;
+            let promise = promise?;
             let response = await_promise(promise).await?;
             response.dyn_into().map_err(Error::thrown)
         }
