@@ -33,6 +33,9 @@ enum Body {
     None,
     /// The exact bytes, read before the first send; the template keeps the Content-Type.
     Bytes(Uint8Array),
+    /// A body the engine sends but will not hand out as bytes: it stays in the template, and
+    /// each attempt sends a clone of it.
+    Cloned,
     /// A caller's `ReadableStream`: it can be sent once, and `sent` says whether it was.
     Stream {
         sent: Cell<bool>,
@@ -60,8 +63,15 @@ impl Outgoing {
             }
         } else {
             let copy = template.clone().map_err(Error::thrown)?;
-            let buffer = await_promise(copy.array_buffer().map_err(Error::thrown)?).await?;
-            Body::Bytes(Uint8Array::new(&buffer))
+            let read = copy.array_buffer().map_err(Error::thrown)?;
+            match await_promise(read).await {
+                Ok(buffer) => Body::Bytes(Uint8Array::new(&buffer)),
+                // WebKit cannot read a FormData body that holds a Blob (it rejects with an
+                // InvalidStateError) yet sends it, and sends every clone of the request with
+                // the same boundary and bytes. A body unreadable for another reason goes the
+                // same way, and its send then fails with the engine's own error, as `fetch`.
+                Err(_) => Body::Cloned,
+            }
         };
         Ok(Self {
             template,
@@ -336,6 +346,11 @@ fn attempt(request: &Outgoing, token: &Secret) -> Result<Request, Error> {
             init.set_body(bytes);
             // Some engines (Firefox) mark the input's body used even when `init.body`
             // replaces it, so each attempt starts from a fresh copy of the template.
+            copy = request.template.clone().map_err(Error::thrown)?;
+            &copy
+        }
+        Body::Cloned => {
+            // The copy's body goes with the attempt; the template keeps its own for a replay.
             copy = request.template.clone().map_err(Error::thrown)?;
             &copy
         }
