@@ -229,7 +229,7 @@ async fn call(
     if !to_api {
         // Not ours: exactly what `fetch(input, init)` does, with no token, no refresh and no
         // replay.
-        let promise = platform::fetch(&input, &init).map_err(Error::thrown)?;
+        let promise = client.edge().fetch(&input, &init).map_err(Error::thrown)?;
         return JsFuture::from(promise).await.map_err(Error::thrown);
     }
 

@@ -34,6 +34,9 @@ enum Body {
     None,
     /// The exact bytes, read before the first send; the template keeps the Content-Type.
     Bytes(Uint8Array),
+    /// A body the engine sends but will not hand out as bytes: it stays in the template, and
+    /// each attempt sends a clone of it.
+    Cloned,
     /// A caller's `ReadableStream`: it can be sent once, and `sent` says whether it was.
     Stream {
         sent: Cell<bool>,
@@ -61,8 +64,15 @@ impl Outgoing {
             }
         } else {
             let copy = template.clone().map_err(Error::thrown)?;
-            let buffer = await_promise(copy.array_buffer().map_err(Error::thrown)?).await?;
-            Body::Bytes(Uint8Array::new(&buffer))
+            let read = copy.array_buffer().map_err(Error::thrown)?;
+            match await_promise(read).await {
+                Ok(buffer) => Body::Bytes(Uint8Array::new(&buffer)),
+                // WebKit cannot read a FormData body that holds a Blob (it rejects with an
+                // InvalidStateError) yet sends it, and sends every clone of the request with
+                // the same boundary and bytes. A body unreadable for another reason goes the
+                // same way, and its send then fails with the engine's own error, as `fetch`.
+                Err(_) => Body::Cloned,
+            }
         };
         Ok(Self {
             template,
@@ -140,6 +150,9 @@ pub(crate) fn warn_storage_lost(options: &Options, message: &str) {
 #[derive(Debug)]
 pub(crate) struct BrowserEdge {
     pub options: Options,
+    /// The page's `fetch` when the client was made: every request the client sends goes
+    /// through it, never through `client.fetch` itself.
+    fetch: platform::Fetch,
     storage: Option<web_sys::Storage>,
     pub listeners: Listeners,
 }
@@ -148,9 +161,18 @@ impl BrowserEdge {
     pub(crate) fn new(options: Options) -> Self {
         Self {
             options,
+            fetch: platform::Fetch::current(),
             storage: platform::session_storage(),
             listeners: Listeners::default(),
         }
+    }
+
+    /// Sends through the page's own `fetch`, with exactly these arguments.
+    ///
+    /// # Errors
+    /// The exception `fetch` throws.
+    pub(crate) fn fetch(&self, input: &JsValue, init: &JsValue) -> Result<Promise, JsValue> {
+        self.fetch.call(input, init)
     }
 
     fn storage(&self) -> Result<&web_sys::Storage, StorageUnavailable> {
@@ -165,7 +187,8 @@ impl BrowserEdge {
         init.set_method("GET");
         init.set_signal(Some(signal));
         init.set_cache(web_sys::RequestCache::NoStore);
-        let response = platform::fetch(&JsValue::from_str(&url), &init)
+        let response = self
+            .fetch(&JsValue::from_str(&url), &init)
             .map_err(|_| RefreshFailure::Network)?;
         let response: Response = JsFuture::from(response)
             .await
@@ -268,10 +291,12 @@ impl Edge for BrowserEdge {
         request: &Outgoing,
         token: &Secret,
     ) -> impl Future<Output = Result<Response, Error>> {
-        let attempt = attempt(request, token);
+        let promise = attempt(request, token).and_then(|attempt| {
+            self.fetch(&attempt.into(), &JsValue::UNDEFINED)
+                .map_err(Error::thrown)
+        });
         async move {
-            let promise = platform::fetch(&attempt?.into(), &JsValue::UNDEFINED);
-            let promise = promise.map_err(Error::thrown)?;
+            let promise = promise?;
             let response = await_promise(promise).await?;
             response.dyn_into().map_err(Error::thrown)
         }
@@ -353,6 +378,11 @@ fn attempt(request: &Outgoing, token: &Secret) -> Result<Request, Error> {
             init.set_body(bytes);
             // Some engines (Firefox) mark the input's body used even when `init.body`
             // replaces it, so each attempt starts from a fresh copy of the template.
+            copy = request.template.clone().map_err(Error::thrown)?;
+            &copy
+        }
+        Body::Cloned => {
+            // The copy's body goes with the attempt; the template keeps its own for a replay.
             copy = request.template.clone().map_err(Error::thrown)?;
             &copy
         }

@@ -3,24 +3,40 @@
 //! Nothing here assumes a `window`: the same code runs in a page, a worker, and any host
 //! with `fetch`; what a host lacks is reported as `None` or an error, never a panic.
 
-use js_sys::{Promise, Reflect};
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-#[wasm_bindgen]
-extern "C" {
-    /// The global [`fetch`](https://developer.mozilla.org/docs/Web/API/Window/fetch), looked
-    /// up when called, so a host without it fails the call rather than the import.
-    #[wasm_bindgen(catch, js_name = fetch)]
-    fn global_fetch(input: &JsValue, init: &JsValue) -> Result<Promise, JsValue>;
-}
-
-/// Calls the global `fetch` with exactly these arguments.
+/// The global [`fetch`](https://developer.mozilla.org/docs/Web/API/Window/fetch) as it was
+/// when a client was made.
 ///
-/// # Errors
-/// The exception thrown when there is no `fetch`.
-pub(crate) fn fetch(input: &JsValue, init: &JsValue) -> Result<Promise, JsValue> {
-    global_fetch(input, init)
+/// A client keeps the one it found rather than looking it up for each request: a page that
+/// then sets `globalThis.fetch = client.fetch` would otherwise send the client's own token
+/// request, and its sends, back into the client, where they wait for themselves or loop.
+#[derive(Clone, Debug)]
+pub(crate) struct Fetch(Option<Function>);
+
+impl Fetch {
+    /// The global `fetch` now, or none where the host has none.
+    pub(crate) fn current() -> Self {
+        let function = Reflect::get(&js_sys::global(), &JsValue::from_str("fetch"))
+            .ok()
+            .and_then(|value| value.dyn_into::<Function>().ok());
+        Self(function)
+    }
+
+    /// Calls it with exactly these arguments.
+    ///
+    /// # Errors
+    /// The exception `fetch` throws, or a `TypeError` when the host had no `fetch`.
+    pub(crate) fn call(&self, input: &JsValue, init: &JsValue) -> Result<Promise, JsValue> {
+        let Some(function) = &self.0 else {
+            return Err(js_sys::TypeError::new("this host has no global fetch").into());
+        };
+        let value = function.call2(&js_sys::global(), input, init)?;
+        // A polyfill may answer with a thenable; every caller awaits a real Promise.
+        Ok(Promise::resolve(&value))
+    }
 }
 
 /// The time now, in epoch milliseconds.

@@ -21,7 +21,8 @@ pub enum RefreshFailure {
     NotJson,
     /// The body's `code` is not 0 (or is missing); the value is kept as the server sent it.
     Code(Field),
-    /// The body has no `token`, or an empty one.
+    /// The body has no `token`, or none that can be sent: an empty one, or one holding spaces,
+    /// control characters or non-ASCII text.
     MissingToken,
     /// The body's `expiresIn` is missing, not a number, not finite or not positive.
     BadExpiresIn,
@@ -63,7 +64,7 @@ impl RefreshFailure {
                 out.push_str("the token endpoint answered code ");
                 code.push_to(out);
             }
-            Self::MissingToken => out.push_str("the token endpoint's answer has no token"),
+            Self::MissingToken => out.push_str("the token endpoint's answer has no usable token"),
             Self::BadExpiresIn => {
                 out.push_str("the token endpoint's expiresIn is missing or not a positive number")
             }

@@ -101,7 +101,8 @@ impl fmt::Display for Field {
 pub struct TokenReply {
     /// `code`: 0 means success, anything else failure, whatever the HTTP status said.
     pub code: Field,
-    /// `token`, when it is a string; any other value counts as missing.
+    /// `token`, when it is a string; any other value counts as missing, and so does a string
+    /// that cannot go in an `Authorization` header.
     pub token: Option<Secret>,
     /// `expiresIn`, the lifetime in seconds from the moment the answer arrived.
     pub expires_in: Field,
@@ -118,7 +119,7 @@ impl TokenReply {
             return Err(RefreshFailure::Code(self.code));
         }
         let token = match self.token {
-            Some(token) if !token.expose().is_empty() => token,
+            Some(token) if token.is_sendable() => token,
             _ => return Err(RefreshFailure::MissingToken),
         };
         let seconds = self
@@ -175,8 +176,8 @@ mod tests {
     }
 
     #[test]
-    fn missing_or_empty_tokens_fail() {
-        for token in [None, Some("")] {
+    fn missing_empty_or_unsendable_tokens_fail() {
+        for token in [None, Some(""), Some("a b"), Some("t\n"), Some("токен")] {
             let failure = reply(Field::Number(0.0), token, Field::Number(60.0)).into_grant(0, 0);
             assert_eq!(failure, Err(RefreshFailure::MissingToken));
         }
@@ -248,7 +249,7 @@ mod tests {
                 match reply.into_grant(received_at, leeway) {
                     Ok(grant) => {
                         prop_assert_eq!(code.as_number(), Some(0.0));
-                        prop_assert!(!grant.token().expose().is_empty());
+                        prop_assert!(grant.token().is_sendable());
                         prop_assert!(grant.expires_at_ms() > received_at);
                         prop_assert!(grant.refresh_at_ms() >= received_at);
                         prop_assert!(grant.refresh_at_ms() <= grant.expires_at_ms());

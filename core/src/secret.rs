@@ -21,6 +21,16 @@ impl Secret {
         &self.0
     }
 
+    /// Whether the token can be sent as `Authorization: Bearer <token>`: it is not empty and
+    /// holds only visible ASCII.
+    ///
+    /// Bearer tokens (RFC 6750's `b64token`, JWTs, and the opaque forms servers issue) never
+    /// hold spaces, control characters or other text; `fetch` refuses a header with a line
+    /// break or a character beyond Latin-1, so such a token would fail every call it went with.
+    pub fn is_sendable(&self) -> bool {
+        !self.0.is_empty() && self.0.bytes().all(|b| b.is_ascii_graphic())
+    }
+
     /// The `Authorization` header value for this token.
     pub fn bearer(&self) -> String {
         let mut value = String::with_capacity(7 + self.0.len());
@@ -46,5 +56,25 @@ mod tests {
         let printed = format!("{secret:?} {:?}", Some(&secret));
         assert!(!printed.contains("very-secret"), "{printed}");
         assert_eq!(secret.bearer(), "Bearer eyJ.very-secret.sig");
+    }
+
+    #[test]
+    fn only_visible_ascii_tokens_can_be_sent() {
+        for good in ["eyJ.a-b_c.d~e+f/g==", "1|laravel", "x"] {
+            assert!(Secret::new(good).is_sendable(), "{good:?}");
+        }
+        for bad in [
+            "",
+            " ",
+            "two words",
+            "line\nbreak",
+            "tab\there",
+            "trailing ",
+            "токен",
+            "Zoë",
+            "nul\0",
+        ] {
+            assert!(!Secret::new(bad).is_sendable(), "{bad:?}");
+        }
     }
 }

@@ -123,10 +123,11 @@ impl Session {
 
     /// Takes what storage holds as the truth: the page, or another client, may have changed it.
     ///
-    /// A missing token means none; a token with a missing, malformed or past expiry is kept
-    /// but counts as expired, so the next send refreshes first.
+    /// A missing token, or one that cannot be sent (see [`Secret::is_sendable`]), means none;
+    /// a token with a missing, malformed or past expiry is kept but counts as expired, so the
+    /// next send refreshes first.
     pub fn adopt_stored(&mut self, stored: Stored) {
-        let token = stored.token.filter(|token| !token.expose().is_empty());
+        let token = stored.token.filter(Secret::is_sendable);
         let Some(token) = token else {
             if self.grant.take().is_some() {
                 self.epoch += 1;
@@ -359,6 +360,19 @@ mod tests {
         assert!(matches!(session.next(1_000), Next::Send(_)));
         session.adopt_stored(Stored::default());
         assert_eq!(session.grant(), None);
+    }
+
+    #[test]
+    fn a_stored_token_that_cannot_be_sent_counts_as_none() {
+        let (mut session, _) = logged_in(0);
+        for token in ["", "two words", "line\nbreak", "токен"] {
+            session.adopt_stored(Stored {
+                token: Some(Secret::new(token)),
+                expires_at: Some("4000000".into()),
+            });
+            assert_eq!(session.grant(), None, "{token:?}");
+            assert_eq!(session.next(1_000), Next::Refresh, "{token:?}");
+        }
     }
 
     #[test]

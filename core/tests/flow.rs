@@ -554,3 +554,38 @@ fn garbage_in_storage_counts_as_expired() {
         assert_eq!(statuses(&results), vec![200]);
     }
 }
+
+#[test]
+fn a_token_that_cannot_go_in_a_header_is_never_sent() {
+    // Left in storage by other code: treated as no token, so the first send refreshes.
+    for stored in ["two words", "line\nbreak", "токен"] {
+        let mut h = Harness::new();
+        *h.world.storage.borrow_mut() = Some((stored.into(), "9999999999999".into()));
+        let results = h.start(1, 1, true);
+        h.run();
+        assert_eq!(h.world.token_calls.get(), 1, "{stored:?}");
+        h.grant("new", 3600.0);
+        assert_eq!(statuses(&results), vec![200], "{stored:?}");
+        assert_eq!(h.world.sends.borrow().clone(), vec![(1, "new".to_owned())]);
+    }
+
+    // Issued by the token endpoint: the refresh fails, the waiting calls reject with it.
+    let mut h = Harness::new();
+    let results = h.start(1, 2, true);
+    h.run();
+    h.answer(Ok(TokenReply {
+        code: Field::Number(0.0),
+        token: Some(Secret::new("Bearer abc")),
+        expires_in: Field::Number(3600.0),
+    }));
+    for result in results.borrow().iter() {
+        let error = result.clone().expect_err("no usable token");
+        assert_eq!(error.refresh_failure(), Some(&RefreshFailure::MissingToken));
+    }
+    assert!(h.world.sends.borrow().is_empty());
+    assert_eq!(*h.world.storage.borrow(), None);
+    assert_eq!(
+        h.world.lost.borrow().clone(),
+        vec![RefreshFailure::MissingToken]
+    );
+}

@@ -220,6 +220,21 @@ pub async fn get_path(client: &TokenClient, path: &str) -> Response {
     }
 }
 
+/// `client.fetch(url)` to a path on the test server: its status and the echo's `tokenId`, or
+/// the error's message. For code that must not panic while it has patched a global.
+pub async fn try_echo(client: &TokenClient, path: &str) -> Result<(u16, String), String> {
+    let promise = call(client, &url(path).into(), &JsValue::UNDEFINED);
+    let response: Response = wait(promise)
+        .await
+        .map_err(|error| message(&error))?
+        .unchecked_into();
+    let body = wait(response.json().map_err(|error| message(&error))?)
+        .await
+        .map_err(|error| message(&error))?;
+    let token_id = get(&body, "tokenId").as_string().unwrap_or_default();
+    Ok((response.status(), token_id))
+}
+
 /// Awaits every promise, returning each outcome.
 pub async fn settle_all(promises: Vec<Promise>) -> Vec<Result<JsValue, JsValue>> {
     let mut outcomes = Vec::new();
@@ -248,5 +263,194 @@ impl Recorder {
 
     pub fn count(&self) -> u32 {
         self.calls.length()
+    }
+}
+
+/// Queues `count` delays of `ms` on `/api` answers for `open_id`, applied in arrival order.
+pub async fn api_delay(open_id: &str, count: u32, ms: u32) {
+    let body = object(&[
+        ("openId", open_id.into()),
+        ("count", count.into()),
+        ("ms", ms.into()),
+    ]);
+    control("api-delay", body).await;
+}
+
+/// The ids (`t1`, `t2`, …) of the tokens issued to the counters' user, in order.
+pub fn token_ids(stats: &JsValue) -> Vec<String> {
+    let list: Array = get(stats, "tokenIds").unchecked_into();
+    list.iter()
+        .map(|id| id.as_string().expect("token ids are strings"))
+        .collect()
+}
+
+/// One request as the server's counters record it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// Milliseconds since the server started, taken when the request was answered.
+    pub t: f64,
+    /// `token`, `api` or `unauthorized`.
+    pub kind: String,
+    pub token_id: Option<String>,
+    pub path: String,
+}
+
+/// The requests the server recorded for the counters' user, in the order they were answered.
+pub fn events(stats: &JsValue) -> Vec<Event> {
+    let list: Array = get(stats, "events").unchecked_into();
+    list.iter()
+        .map(|event| Event {
+            t: number(&event, "t"),
+            kind: text(&event, "kind"),
+            token_id: get(&event, "tokenId").as_string(),
+            path: text(&event, "path"),
+        })
+        .collect()
+}
+
+/// Waits until the server has counted `calls` token calls for `open_id` (a call is counted
+/// when it arrives, before any injected delay), so a test knows a refresh is under way.
+pub async fn until_token_calls(open_id: &str, calls: f64) {
+    for _ in 0..200 {
+        if number(&counters(open_id).await, "tokenCalls") >= calls {
+            return;
+        }
+        sleep(10).await;
+    }
+    panic!("the server never saw token call {calls}");
+}
+
+/// The `jti` claim of a token-server JWT: the id the echo reports as `tokenId`.
+pub fn jti(token: &str) -> String {
+    let payload = token.split('.').nth(1).expect("a JWT has a payload");
+    let mut base64: String = payload
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    while base64.len() % 4 != 0 {
+        base64.push('=');
+    }
+    let atob: Function = get(&js_sys::global(), "atob").unchecked_into();
+    let json = atob
+        .call1(&JsValue::UNDEFINED, &base64.into())
+        .expect("base64 payload");
+    let claims = js_sys::JSON::parse(&json.as_string().expect("text")).expect("JSON claims");
+    text(&claims, "jti")
+}
+
+/// The bytes the echo received, from its `bodyBase64`.
+pub fn echo_bytes(echo: &JsValue) -> Vec<u8> {
+    let atob: Function = get(&js_sys::global(), "atob").unchecked_into();
+    let binary = atob
+        .call1(&JsValue::UNDEFINED, &get(echo, "bodyBase64"))
+        .expect("base64 body")
+        .as_string()
+        .expect("a binary string");
+    binary.chars().map(|c| c as u8).collect()
+}
+
+/// The outcome of `client.fetch` as a Response, or a panic naming the error.
+pub fn as_response(outcome: Result<JsValue, JsValue>) -> Response {
+    match outcome {
+        Ok(response) => response.unchecked_into(),
+        Err(error) => panic!("client.fetch rejected: {}", message(&error)),
+    }
+}
+
+/// Replaces `Storage.prototype[method]` with a function that throws, until dropped.
+pub struct BrokenStorage {
+    method: &'static str,
+    original: JsValue,
+}
+
+impl BrokenStorage {
+    pub fn new(method: &'static str) -> Self {
+        let prototype = get(&get(&js_sys::global(), "Storage"), "prototype");
+        let original = get(&prototype, method);
+        let throwing = Function::new_no_args(
+            "throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')",
+        );
+        Reflect::set(&prototype, &method.into(), &throwing).expect("patch Storage");
+        Self { method, original }
+    }
+}
+
+impl Drop for BrokenStorage {
+    fn drop(&mut self) {
+        let prototype = get(&get(&js_sys::global(), "Storage"), "prototype");
+        Reflect::set(&prototype, &self.method.into(), &self.original).expect("restore Storage");
+    }
+}
+
+/// Hides `globalThis.sessionStorage`, as a host without it would be, until dropped.
+pub struct NoSessionStorage {
+    /// The global's own property descriptor, if it had one (WebIDL puts a global's
+    /// attributes on the global object itself).
+    own: JsValue,
+}
+
+impl NoSessionStorage {
+    pub fn new() -> Self {
+        let global: Object = js_sys::global();
+        let own = Object::get_own_property_descriptor(&global, &"sessionStorage".into());
+        let hidden = object(&[
+            ("value", JsValue::UNDEFINED),
+            ("configurable", JsValue::TRUE),
+        ]);
+        Object::define_property(&global, &"sessionStorage".into(), hidden.unchecked_ref());
+        Self { own }
+    }
+}
+
+impl Drop for NoSessionStorage {
+    fn drop(&mut self) {
+        let global: Object = js_sys::global();
+        if self.own.is_undefined() {
+            Reflect::delete_property(&global, &"sessionStorage".into()).expect("restore");
+        } else {
+            Object::define_property(&global, &"sessionStorage".into(), self.own.unchecked_ref());
+        }
+    }
+}
+
+/// A scripted `Date.now` that runs `offset` milliseconds ahead of the real clock, until
+/// dropped: a clock that is off, or jumps, is what a browser cannot arrange.
+pub struct FakeClock {
+    control: JsValue,
+}
+
+impl FakeClock {
+    pub fn ahead_by(offset_ms: f64) -> Self {
+        let install = Function::new_no_args(
+            "const real = Date.now; let offset = 0;
+             Date.now = function () { return real.call(Date) + offset; };
+             return {
+               set(ms) { offset = ms; },
+               restore() { Date.now = real; },
+             };",
+        );
+        let control = install
+            .call0(&JsValue::UNDEFINED)
+            .expect("install the clock");
+        let clock = Self { control };
+        clock.set(offset_ms);
+        clock
+    }
+
+    pub fn set(&self, offset_ms: f64) {
+        let set: Function = get(&self.control, "set").unchecked_into();
+        set.call1(&self.control, &offset_ms.into())
+            .expect("set the offset");
+    }
+}
+
+impl Drop for FakeClock {
+    fn drop(&mut self) {
+        let restore: Function = get(&self.control, "restore").unchecked_into();
+        restore.call0(&self.control).expect("restore Date.now");
     }
 }
