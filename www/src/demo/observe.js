@@ -6,8 +6,6 @@
 // requests and replays token-fetch makes itself. A request id header ties the two together.
 import { reactive } from 'vue';
 
-import { sessionError } from '../api.js';
-
 /** The header that tags each axios call; a replay carries it again. */
 const CALL_HEADER = 'X-Request-Id';
 
@@ -37,7 +35,7 @@ export function mark(label) {
 }
 
 /** Tags every call `instance` makes and records how it ends. */
-export function watchAxios(instance) {
+export function watchAxios(instance, { sessionError }) {
   instance.interceptors.request.use((config) => {
     lastId += 1;
     const id = String(lastId);
@@ -62,7 +60,7 @@ export function watchAxios(instance) {
       return response;
     },
     (error) => {
-      settle(error.config, 'failed', describeError(error));
+      settle(error.config, 'failed', describeError(error, sessionError));
       return Promise.reject(error);
     },
   );
@@ -77,8 +75,10 @@ function settle(config, outcome, error) {
   }
 }
 
-/** A short name for why a call failed, as the timeline's text shows it. */
-export function describeError(error) {
+/** A short name for why a call failed, as the timeline's text shows it; `sessionError` finds
+ *  the library's error behind an axios error (the app's own helper, passed in so that this
+ *  module does not import api.js, which must only run after `watchFetch`). */
+export function describeError(error, sessionError) {
   const lost = sessionError(error);
   if (lost) {
     return `TokenRefreshError (${lost.reason})`;
