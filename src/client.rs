@@ -248,7 +248,7 @@ async fn call(
 }
 
 /// Whether a URL string goes to an API origin, where its text alone makes that certain: a path
-/// on the page's origin, or one of the API origins followed by `/`. `None` leaves the question
+/// on the request base's origin, or one of the API origins followed by `/`. `None` leaves the question
 /// to the URL parser, which every other form goes through.
 ///
 /// This spares the common call a URL parse; it never says yes where the parser would say no.
@@ -263,7 +263,7 @@ fn api_target_by_text(options: &Options, text: &str) -> Option<bool> {
         if matches!(bytes.get(1), Some(b'/' | b'\\')) {
             return None;
         }
-        return platform::page_origin().map(|origin| options.is_api_origin(&origin));
+        return platform::request_base_origin().map(|origin| options.is_api_origin(&origin));
     }
     // An origin is `scheme://host[:port]`, so a `/` right after it ends the authority.
     let known = options.api_origins.iter().any(|origin| {
@@ -275,7 +275,7 @@ fn api_target_by_text(options: &Options, text: &str) -> Option<bool> {
 
 /// Whether the caller gave an `AbortSignal`: in `init.signal`, or on a `Request` input.
 fn caller_has_signal(input: &JsValue, init: &JsValue) -> bool {
-    if input.is_instance_of::<Request>() {
+    if platform::as_request(input).is_some() {
         return true;
     }
     init.is_object()
@@ -286,7 +286,7 @@ fn caller_has_signal(input: &JsValue, init: &JsValue) -> bool {
 /// `new Request(input, init)`, as `fetch` would make it; `text` is `input` when it is a string.
 fn new_request(input: &JsValue, text: Option<&str>, init: &JsValue) -> Result<Request, Error> {
     let init = init.unchecked_ref();
-    let request = match (input.dyn_ref::<Request>(), text) {
+    let request = match (platform::as_request(input), text) {
         (Some(request), _) => Request::new_with_request_and_init(request, init),
         (None, Some(text)) => Request::new_with_str_and_init(text, init),
         (None, None) => {

@@ -114,7 +114,7 @@ impl Options {
     pub(crate) fn from_js(value: &JsValue) -> Result<Self, Error> {
         let object: &Object = value
             .dyn_ref()
-            .filter(|_| !value.is_function())
+            .filter(|_| !value.is_function() && !Array::is_array(value))
             .ok_or_else(|| Error::invalid_option("options", "must be an object"))?;
         reject_unknown_keys(object, &KNOWN, "")?;
         let transport = transport(&get(object, "transport"))?;
@@ -223,8 +223,9 @@ fn origin_in(transport: Transport, url: &str) -> Option<String> {
 
 /// The query parameter and the source of the credential: `openId`, or `credential`.
 fn credential(object: &Object) -> Result<(String, Credential), Error> {
-    const OPEN_ID_PROBLEM: &str = "is required: a string, or a function returning a string or a \
-                                   Promise of one (or give credential: { param, value } instead)";
+    const OPEN_ID_PROBLEM: &str = "is required: a non-empty string, or a function returning a \
+                                   string or a Promise of one (or give credential: { param, \
+                                   value } instead)";
     let open_id = get(object, "openId");
     let given = get(object, "credential");
     match (open_id.is_undefined(), given.is_undefined()) {
@@ -274,7 +275,11 @@ fn source(value: &JsValue) -> Option<Credential> {
     if value.is_function() {
         return Some(Credential::Function(value.clone().unchecked_into()));
     }
-    value.as_string().map(Credential::Fixed)
+    // An empty fixed credential could never get a token; a function may return one later.
+    value
+        .as_string()
+        .filter(|text| !text.is_empty())
+        .map(Credential::Fixed)
 }
 
 fn get(object: &Object, key: &str) -> JsValue {
@@ -340,6 +345,19 @@ fn origins(value: &JsValue, transport: Transport) -> Result<Vec<String>, Error> 
         let text = entry
             .as_string()
             .ok_or_else(|| Error::invalid_option(field(), "is not a string"))?;
+        // An origin is compared as a whole, so a pattern or credentials could never match.
+        if text.contains('*') {
+            return Err(Error::invalid_option(
+                field(),
+                "holds a wildcard; list each origin in full",
+            ));
+        }
+        if text.contains('@') {
+            return Err(Error::invalid_option(
+                field(),
+                "must not hold user:password@; give the bare origin",
+            ));
+        }
         let origin = match transport {
             Transport::Fetch => web_origin(&text),
             #[cfg(feature = "wx")]
@@ -397,10 +415,12 @@ fn milliseconds(object: &Object, key: &'static str, default: u32) -> Result<u32,
         return Ok(default);
     }
     match value.as_f64() {
-        Some(number) if number >= 1.0 && number <= f64::from(i32::MAX) => Ok(number as u32),
+        Some(number) if number.fract() == 0.0 && (1.0..=f64::from(i32::MAX)).contains(&number) => {
+            Ok(number as u32)
+        }
         _ => Err(Error::invalid_option(
             key,
-            "must be a number of milliseconds from 1 to 2147483647",
+            "must be a whole number of milliseconds from 1 to 2147483647",
         )),
     }
 }
@@ -452,10 +472,13 @@ fn statuses(value: &JsValue) -> Result<Vec<u16>, Error> {
         .ok_or_else(|| Error::invalid_option("refreshOn", "must be an array of HTTP statuses"))?;
     list.iter()
         .map(|status| match status.as_f64() {
-            Some(n) if n.fract() == 0.0 && (100.0..=599.0).contains(&n) => Ok(n as u16),
+            // A success or redirect status never means "token rejected"; a 2xx answer with a
+            // business code in its body is what `isAuthError` is for.
+            Some(n) if n.fract() == 0.0 && (400.0..=599.0).contains(&n) => Ok(n as u16),
             _ => Err(Error::invalid_option(
                 "refreshOn",
-                "must hold whole numbers from 100 to 599",
+                "must hold whole numbers from 400 to 599 (error statuses; use isAuthError for \
+                 codes in a 2xx body)",
             )),
         })
         .collect()

@@ -59,9 +59,39 @@ pub(crate) fn page_origin() -> Option<String> {
     location_field("origin").filter(|origin| origin != "null")
 }
 
-/// The page's address, the base for relative request URLs.
-pub(crate) fn page_href() -> Option<String> {
-    location_field("href")
+/// The base that relative request URLs resolve against, as `new Request` resolves them: the
+/// document's base URL (which a `<base href>` changes), or the host's location without a
+/// document (a worker).
+pub(crate) fn request_base() -> Option<String> {
+    let document = Reflect::get(&js_sys::global(), &JsValue::from_str("document")).ok();
+    let base = document
+        .filter(|document| document.is_object())
+        .and_then(|document| Reflect::get(&document, &JsValue::from_str("baseURI")).ok())
+        .and_then(|base| base.as_string());
+    base.or_else(|| location_field("href"))
+}
+
+/// The origin a path such as `/api/x` goes to: the request base's.
+pub(crate) fn request_base_origin() -> Option<String> {
+    let base = request_base()?;
+    // The usual page has no `<base>`, and its base is its own address: no parse needed then.
+    if location_field("href").as_deref() == Some(base.as_str()) {
+        return page_origin();
+    }
+    web_sys::Url::new(&base).ok().map(|url| url.origin())
+}
+
+/// `value` as a `Request`, also one made in another realm (an iframe), where `instanceof`
+/// against this realm's `Request` is false.
+pub(crate) fn as_request(value: &JsValue) -> Option<&web_sys::Request> {
+    if let Some(request) = value.dyn_ref::<web_sys::Request>() {
+        return Some(request);
+    }
+    if !value.is_object() {
+        return None;
+    }
+    let tag = Reflect::get(value, &js_sys::Symbol::to_string_tag()).ok()?;
+    (tag.as_string().as_deref() == Some("Request")).then(|| value.unchecked_ref())
 }
 
 /// [`sessionStorage`](https://developer.mozilla.org/docs/Web/API/Window/sessionStorage), if
@@ -73,13 +103,13 @@ pub(crate) fn session_storage() -> Option<web_sys::Storage> {
 
 /// The origin a request made with this `fetch` input would go to.
 pub(crate) fn target_origin(input: &JsValue) -> Option<String> {
-    let url = match input.dyn_ref::<web_sys::Request>() {
+    let url = match as_request(input) {
         Some(request) => request.url(),
         None if input.is_null() || input.is_undefined() => return None,
         // A string, a URL object, or anything else `fetch` would turn into a string.
         None => input.unchecked_ref::<js_sys::Object>().to_string().into(),
     };
-    let parsed = match page_href() {
+    let parsed = match request_base() {
         Some(base) => web_sys::Url::new_with_base(&url, &base),
         None => web_sys::Url::new(&url),
     };

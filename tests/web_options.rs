@@ -99,6 +99,27 @@ fn other_wrong_fields_are_named() {
 }
 
 #[wasm_bindgen_test]
+fn values_that_could_never_work_are_refused() {
+    assert_names(&rejected(&[("openId", "".into())]), "openId", "non-empty");
+    assert_names(
+        &rejected(&[("refreshOn", js_sys::Array::of1(&200.into()).into())]),
+        "refreshOn",
+        "400 to 599",
+    );
+    assert_names(
+        &rejected(&[("timeoutMs", 1.5.into())]),
+        "timeoutMs",
+        "whole number",
+    );
+    let wildcard = rejected(&[("apiOrigins", strings(&["https://*.example.com"]))]);
+    assert_names(&wildcard, "apiOrigins[0]", "wildcard");
+    let with_user = rejected(&[("apiOrigins", strings(&["https://u:p@api.example.com"]))]);
+    assert_names(&with_user, "apiOrigins[0]", "user:password");
+    let array = TokenClient::new(js_sys::Array::new().into()).expect_err("refused");
+    assert_eq!(text(&array, "field"), "options");
+}
+
+#[wasm_bindgen_test]
 async fn the_token_is_in_no_error_message_and_no_debug_output() {
     let user = open_id("secret");
     let client = client(&user, &[]);

@@ -123,3 +123,78 @@ async fn a_request_object_is_sent_with_its_method_and_body() {
     assert_eq!(text(&echo, "body"), "plain words");
     assert_eq!(text(&echo, "contentType"), "text/plain;charset=UTF-8");
 }
+
+/// Adds `<base href>` to the test page until dropped.
+struct BaseElement(JsValue);
+
+impl BaseElement {
+    fn new(href: &str) -> Self {
+        let add = js_sys::Function::new_with_args(
+            "href",
+            "const base = document.createElement('base'); base.href = href; \
+             document.head.prepend(base); return base;",
+        );
+        Self(
+            add.call1(&JsValue::UNDEFINED, &href.into())
+                .expect("a base element"),
+        )
+    }
+}
+
+impl Drop for BaseElement {
+    fn drop(&mut self) {
+        let remove = js_sys::Function::new_with_args("base", "base.remove();");
+        remove.call1(&JsValue::UNDEFINED, &self.0).expect("removed");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_path_goes_where_the_page_s_base_sends_it_and_the_token_only_to_an_api_origin() {
+    // The page's own origin is an API origin, but a `<base href>` sends its paths to another
+    // origin (localhost), which is not: that request must carry no token.
+    let user = open_id("base");
+    let page = get(&get(&js_sys::global(), "location"), "origin")
+        .as_string()
+        .expect("the test page has an origin");
+    let client = client(&user, &[("apiOrigins", strings(&[server(), &page]))]);
+    let mut elsewhere = other_origin();
+    elsewhere.push('/');
+    let base = BaseElement::new(&elsewhere);
+    let promise = call(&client, &"/api/echo".into(), &JsValue::UNDEFINED);
+    let response: Response = wait(promise).await.expect("a response").unchecked_into();
+    drop(base);
+    assert_eq!(response.status(), 401, "no token went to the base's origin");
+    assert_eq!(number(&counters(&user).await, "tokenCalls"), 0.0);
+
+    // With the base on the API server, the same path carries the token.
+    let mut api = server().to_owned();
+    api.push('/');
+    let base = BaseElement::new(&api);
+    let promise = call(&client, &"/api/echo".into(), &JsValue::UNDEFINED);
+    let response: Response = wait(promise).await.expect("a response").unchecked_into();
+    drop(base);
+    assert_eq!(response.status(), 200);
+    assert_eq!(text(&json(&response).await, "openId"), user);
+}
+
+#[wasm_bindgen_test]
+async fn a_request_made_in_another_realm_keeps_its_url_method_and_body() {
+    let user = open_id("realm");
+    let client = client(&user, &[]);
+    let make = js_sys::Function::new_with_args(
+        "url",
+        "const frame = document.createElement('iframe'); document.body.append(frame); \
+         const request = new frame.contentWindow.Request(url, { method: 'POST', body: 'from a frame' }); \
+         return request;",
+    );
+    let request = make
+        .call1(&JsValue::UNDEFINED, &url("/api/echo").into())
+        .expect("a request");
+    let promise = call(&client, &request, &JsValue::UNDEFINED);
+    let response: Response = wait(promise).await.expect("a response").unchecked_into();
+    assert_eq!(response.status(), 200);
+    let echo = json(&response).await;
+    assert_eq!(text(&echo, "method"), "POST");
+    assert_eq!(text(&echo, "body"), "from a frame");
+    assert_eq!(text(&echo, "openId"), user);
+}
