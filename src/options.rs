@@ -496,7 +496,9 @@ fn auth_error_rules(value: &JsValue) -> Result<Vec<AuthErrorRule>, Error> {
         .enumerate()
         .map(|(index, entry)| {
             let mut field = String::from("isAuthError[");
-            field.push_str(&index.to_string());
+            // As for apiOrigins: JS writes the number, keeping Rust's formatting out.
+            let index = js_sys::Number::from(index as f64).to_string_with_radix(10);
+            field.push_str(&index.map(String::from).unwrap_or_default());
             field.push(']');
             auth_error_rule(&entry, field)
         })

@@ -58,7 +58,7 @@ fn split(url: &str) -> Option<Parts<'_>> {
     origin.push_str(&host);
     if let Some(port) = port.filter(|&port| port != default_port) {
         origin.push(':');
-        origin.push_str(&port.to_string());
+        crate::number::push_u64(&mut origin, u64::from(port));
     }
     Some(Parts { origin, rest })
 }
