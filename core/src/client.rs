@@ -155,6 +155,10 @@ impl<E: Edge + 'static> Client<E> {
             return Ok(response);
         }
 
+        // Storage may hold a newer token than the one sent (another client on the page put it
+        // there meanwhile): read it first, so the rejection is judged against it and it is
+        // neither wiped nor refreshed away.
+        self.shared.sync();
         let (after, remove_stored) = self.shared.session.borrow_mut().rejected(&sent);
         if remove_stored {
             self.shared.clear_storage();
