@@ -396,9 +396,17 @@ fn a_call_sent_with_an_old_token_replays_with_the_current_one_without_refreshing
     assert_eq!(statuses(&first), vec![200]);
     let sends = h.world.sends.borrow().clone();
     assert_eq!(sends, vec![(1, "t1".into()), (1, "t2".into())]);
-    assert_eq!(h.world.token_calls.get(), 1, "no refresh: the newer token was used");
+    assert_eq!(
+        h.world.token_calls.get(),
+        1,
+        "no refresh: the newer token was used"
+    );
     let stored = h.world.storage.borrow().clone().map(|(token, _)| token);
-    assert_eq!(stored.as_deref(), Some("t2"), "the newer token was not wiped");
+    assert_eq!(
+        stored.as_deref(),
+        Some("t2"),
+        "the newer token was not wiped"
+    );
 }
 
 #[test]
